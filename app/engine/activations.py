@@ -1,0 +1,111 @@
+"""Activation functions g and their derivatives g', by name.
+
+Every function takes Z (n_l, m) and returns an array of the same shape. They are written so that
+no input, however large, raises an overflow warning: the sigmoid uses the form that never
+exponentiates a positive number, and softmax subtracts the column maximum first.
+
+Softmax is an output activation only: its derivative is a Jacobian per column, not an
+elementwise g'(Z), so backpropagation through it is handled with the loss (see ``losses``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Array = np.ndarray
+
+LEAKY_SLOPE = 0.01
+
+
+def sigmoid(Z: Array) -> Array:
+    """σ(z) = 1 / (1 + e^(−z)), computed from e^(−|z|) so that nothing overflows."""
+    E = np.exp(-np.abs(Z))
+    return np.where(Z >= 0, 1.0 / (1.0 + E), E / (1.0 + E))
+
+
+def sigmoid_prime(Z: Array) -> Array:
+    S = sigmoid(Z)
+    return S * (1.0 - S)
+
+
+def tanh(Z: Array) -> Array:
+    return np.tanh(Z)
+
+
+def tanh_prime(Z: Array) -> Array:
+    T = np.tanh(Z)
+    return 1.0 - T * T
+
+
+def relu(Z: Array) -> Array:
+    return np.maximum(Z, 0.0)
+
+
+def relu_prime(Z: Array) -> Array:
+    # The kink at 0 gets derivative 0, as in the course code (Z > 0).
+    return (Z > 0).astype(np.float64)
+
+
+def leaky_relu(Z: Array) -> Array:
+    return np.where(Z > 0, Z, LEAKY_SLOPE * Z)
+
+
+def leaky_relu_prime(Z: Array) -> Array:
+    return np.where(Z > 0, 1.0, LEAKY_SLOPE)
+
+
+def linear(Z: Array) -> Array:
+    return Z
+
+
+def linear_prime(Z: Array) -> Array:
+    return np.ones_like(Z)
+
+
+def softmax(Z: Array) -> Array:
+    """Column-wise softmax: each column of the result sums to 1."""
+    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return E / E.sum(axis=0, keepdims=True)
+
+
+ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array] | None]] = {
+    "sigmoid": (sigmoid, sigmoid_prime),
+    "tanh": (tanh, tanh_prime),
+    "relu": (relu, relu_prime),
+    "leaky_relu": (leaky_relu, leaky_relu_prime),
+    "linear": (linear, linear_prime),
+    "softmax": (softmax, None),
+}
+
+HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
+OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "linear", "tanh", "relu", "leaky_relu")
+
+#: LaTeX for g(z), shown in the equation panel.
+LATEX = {
+    "sigmoid": r"\sigma(z) = \frac{1}{1+e^{-z}}",
+    "tanh": r"\tanh(z)",
+    "relu": r"\max(0, z)",
+    "leaky_relu": r"\max(0.01z, z)",
+    "linear": r"z",
+    "softmax": r"\frac{e^{z_k}}{\sum_j e^{z_j}}",
+}
+
+#: LaTeX for g'(z).
+LATEX_PRIME = {
+    "sigmoid": r"\sigma(z)(1-\sigma(z))",
+    "tanh": r"1-\tanh^2(z)",
+    "relu": r"\mathbb{1}[z>0]",
+    "leaky_relu": r"\mathbb{1}[z>0] + 0.01\,\mathbb{1}[z\le 0]",
+    "linear": r"1",
+}
+
+
+def get(name: str) -> tuple[Callable[[Array], Array], Callable[[Array], Array] | None]:
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"activation: unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}"
+        ) from None

@@ -1,0 +1,57 @@
+"""Server settings, read from the environment with the prefix ``BACKPROP_``.
+
+``PORT`` is honoured too (when ``BACKPROP_PORT`` is not set), because container platforms set it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BACKPROP_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    #: Extra origins allowed to open the websocket; the page's own origin always is.
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    max_sessions: int = Field(200, ge=1)
+    session_ttl_seconds: float = Field(300.0, gt=0)
+    frame_rate: float = Field(30.0, gt=0, le=120)
+    max_message_bytes: int = Field(64 * 1024, ge=1024)
+
+    max_hidden_layers: int = Field(8, ge=1, le=32)
+    max_units: int = Field(64, ge=1, le=1024)
+    max_samples: int = Field(10_000, ge=10, le=100_000)
+    #: Sub-step history kept for rewind, in iterations.
+    rewind_iterations: int = Field(64, ge=50)
+    #: Longest stretch of engine work between two yields of the event loop, in seconds.
+    run_slice_seconds: float = Field(0.012, gt=0, le=0.1)
+    boundary_grid: int = Field(40, ge=8, le=128)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_port(cls, data: dict) -> dict:
+        if isinstance(data, dict) and "port" not in data and "BACKPROP_PORT" not in os.environ:
+            port = os.environ.get("PORT")
+            if port:
+                data = {**data, "port": port}
+        return data
+
+    def limits(self) -> dict:
+        """What the hello message tells clients."""
+        return {
+            "max_hidden_layers": self.max_hidden_layers,
+            "max_units": self.max_units,
+            "max_samples": self.max_samples,
+            "max_message_bytes": self.max_message_bytes,
+            "max_sessions": self.max_sessions,
+            "frame_rate": self.frame_rate,
+            "session_ttl_seconds": self.session_ttl_seconds,
+            "rewind_iterations": self.rewind_iterations,
+            "learning_rate": [0, 100],
+        }

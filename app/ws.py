@@ -68,7 +68,9 @@ def parse(text: str) -> protocol.ClientMessage:
                 "unknown_type", f"unknown message type {data.get('type')!r}; expected one of "
                 "configure, step, back, run, pause, reset, set, focus, gradcheck, resume",
                 "type") from None
-        loc = [str(p) for p in first["loc"][1:]]  # drop the union tag
+        # drop the message's union tag, and the member tags pydantic adds inside unions
+        # (such as "literal['sigmoid', ...]"): keep field names and list indices
+        loc = [str(p) for p in first["loc"][1:] if isinstance(p, int) or str(p).isidentifier()]
         field = ".".join(loc) or "message"
         code = "extra_field" if kind == "extra_forbidden" else "invalid_value"
         raise ProtocolError(code, f"{field}: {first['msg']}", field) from None

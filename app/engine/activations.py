@@ -1,8 +1,8 @@
 """Activation functions g and their derivatives g', by name.
 
 Every function takes Z (n_l, m) and returns an array of the same shape. They are written so that
-no input, however large, raises an overflow warning: the sigmoid uses the form that never
-exponentiates a positive number, and softmax subtracts the column maximum first.
+no input, however large, raises an overflow warning: the sigmoid clips z below at −709 so that
+e^(−z) stays finite, and softmax subtracts the column maximum first.
 
 Softmax is an output activation only: its derivative is a Jacobian per column, not an
 elementwise g'(Z), so backpropagation through it is handled with the loss (see ``losses``).
@@ -20,9 +20,13 @@ LEAKY_SLOPE = 0.01
 
 
 def sigmoid(Z: Array) -> Array:
-    """σ(z) = 1 / (1 + e^(−z)), computed from e^(−|z|) so that nothing overflows."""
-    E = np.exp(-np.abs(Z))
-    return np.where(Z >= 0, 1.0 / (1.0 + E), E / (1.0 + E))
+    """σ(z) = 1 / (1 + e^(−z)).
+
+    z is clipped below at −709 first, so e^(−z) ≤ e^709 never overflows. That changes nothing
+    above −709; below it σ(z) < 1.2e−308 and the result is σ(−709) ≈ 1.2e−308 instead, an
+    absolute error under 1.2e−308. For large positive z, e^(−z) underflows to 0 and σ(z) = 1.
+    """
+    return 1.0 / (1.0 + np.exp(-np.maximum(Z, -709.0)))
 
 
 def sigmoid_prime(Z: Array) -> Array:
@@ -49,7 +53,8 @@ def relu_prime(Z: Array) -> Array:
 
 
 def leaky_relu(Z: Array) -> Array:
-    return np.where(Z > 0, Z, LEAKY_SLOPE * Z)
+    # max(z, 0.01 z) is z for z > 0 and 0.01 z otherwise (the slope is below 1).
+    return np.maximum(Z, LEAKY_SLOPE * Z)
 
 
 def leaky_relu_prime(Z: Array) -> Array:
@@ -67,7 +72,49 @@ def linear_prime(Z: Array) -> Array:
 def softmax(Z: Array) -> Array:
     """Column-wise softmax: each column of the result sums to 1."""
     E = np.exp(Z - Z.max(axis=0, keepdims=True))
-    return E / E.sum(axis=0, keepdims=True)
+    E /= E.sum(axis=0, keepdims=True)
+    return E
+
+
+# ---------------------------------------------------------------------------- dZ = dA * g'(Z)
+# The backward pass needs g'(Z[l]) only multiplied by dA[l]. These compute that product and use
+# the cached A[l] = g(Z[l]) where g' is a function of it (σ' = A(1 − A), tanh' = 1 − A²), as the
+# course does, instead of evaluating g again. The values are the same as dA * g_prime(Z).
+
+def sigmoid_dZ(dA: Array, Z: Array, A: Array) -> Array:
+    return dA * (A * (1.0 - A))
+
+
+def tanh_dZ(dA: Array, Z: Array, A: Array) -> Array:
+    return dA * (1.0 - A * A)
+
+
+def relu_dZ(dA: Array, Z: Array, A: Array) -> Array:
+    return dA * (Z > 0)  # the boolean mask counts as 1.0 / 0.0
+
+
+def leaky_relu_dZ(dA: Array, Z: Array, A: Array) -> Array:
+    return dA * np.where(Z > 0, 1.0, LEAKY_SLOPE)
+
+
+def linear_dZ(dA: Array, Z: Array, A: Array) -> Array:
+    return dA.copy()
+
+
+def softmax_dZ(dA: Array, Z: Array, A: Array) -> Array:
+    """The softmax Jacobian applied per column: dz_k = a_k (da_k − Σ_j da_j a_j)."""
+    return A * (dA - np.sum(dA * A, axis=0, keepdims=True))
+
+
+#: name -> function (dA, Z, A) -> dZ = dA * g'(Z) (for softmax, Jᵀ·dA per column).
+DZ = {
+    "sigmoid": sigmoid_dZ,
+    "tanh": tanh_dZ,
+    "relu": relu_dZ,
+    "leaky_relu": leaky_relu_dZ,
+    "linear": linear_dZ,
+    "softmax": softmax_dZ,
+}
 
 
 ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array], Array] | None]] = {

@@ -46,25 +46,34 @@ def has_shortcut(loss: str, output_activation: str) -> bool:
     return REQUIRED_OUTPUT.get(loss) == output_activation
 
 
-def per_example(loss: str, ZL: Array, AL: Array, Y: Array) -> Array:
-    """The loss of each column, shape (1, m)."""
+def _elementwise(loss: str, ZL: Array, AL: Array, Y: Array) -> Array:
+    """The loss terms before summing over the output units, shape (n_L, m)."""
     if loss == "bce":
         # −[y log σ(z) + (1−y) log(1−σ(z))] = max(z, 0) − z·y + log(1 + e^(−|z|))
-        return np.sum(np.maximum(ZL, 0.0) - ZL * Y + np.log1p(np.exp(-np.abs(ZL))),
-                      axis=0, keepdims=True)
+        return np.maximum(ZL, 0.0) - ZL * Y + np.log1p(np.exp(-np.abs(ZL)))
     if loss == "cross_entropy":
+        # log a_k = z_k − log Σ_j e^(z_j), with the column maximum taken out first
         Zs = ZL - ZL.max(axis=0, keepdims=True)
-        log_A = Zs - np.log(np.exp(Zs).sum(axis=0, keepdims=True))
-        return -np.sum(Y * log_A, axis=0, keepdims=True)
+        Zs -= np.log(np.exp(Zs).sum(axis=0, keepdims=True))
+        Zs *= Y
+        np.negative(Zs, out=Zs)
+        return Zs
     if loss == "mse":
         D = AL - Y
-        return 0.5 * np.sum(D * D, axis=0, keepdims=True)
+        D *= D
+        D *= 0.5
+        return D
     raise ValueError(f"loss: unknown loss {loss!r}; choose one of {list(LOSSES)}")
+
+
+def per_example(loss: str, ZL: Array, AL: Array, Y: Array) -> Array:
+    """The loss of each column, shape (1, m)."""
+    return _elementwise(loss, ZL, AL, Y).sum(axis=0, keepdims=True)
 
 
 def cost(loss: str, ZL: Array, AL: Array, Y: Array) -> float:
     """J = (1/m) Σ_i L(a_i, y_i)."""
-    return float(np.mean(per_example(loss, ZL, AL, Y)))
+    return float(_elementwise(loss, ZL, AL, Y).sum()) / Y.shape[1]
 
 
 def dAL(loss: str, AL: Array, Y: Array) -> Array:

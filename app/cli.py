@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=settings.host)
     parser.add_argument("--port", type=int, default=settings.port)
     parser.add_argument("--proxy-headers", action="store_true",
-                        help="trust X-Forwarded-* from the proxy (behind nginx, in Docker)")
+                        help="trust X-Forwarded-* from the proxies in FORWARDED_ALLOW_IPS")
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     print(f"Backprop Lab: serving on http://{args.host}:{args.port}", flush=True)
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         proxy_headers=args.proxy_headers,
-        forwarded_allow_ips="*" if args.proxy_headers else None,
+        # which proxies to trust comes from FORWARDED_ALLOW_IPS (uvicorn's default: 127.0.0.1)
         ws_max_size=4 * settings.max_message_bytes,
         log_level=args.log_level,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -12,12 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.exceptions import InvalidStatus
 
-from app.protocol import State
+from app.protocol import NetworkConfig, State
 from app.session import build
 from app.settings import Settings
-from app.protocol import NetworkConfig
-
-from tests.server.wsclient import Client, strict_loads
+from tests.server.wsclient import Client
 
 CONFIG = {"dataset": "circle", "hidden_layers": [4, 3], "activation": "tanh", "seed": 7,
           "batch_size": 16, "learning_rate": 0.3}
@@ -277,10 +276,8 @@ def test_run_yields_to_other_sessions(live_server):
 
         def drain() -> None:
             while not stop.is_set():
-                try:
+                with contextlib.suppress(TimeoutError):
                     runner.ws.recv(timeout=0.2)
-                except TimeoutError:
-                    pass
 
         t = threading.Thread(target=drain)
         t.start()

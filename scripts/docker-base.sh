@@ -39,7 +39,7 @@ ca_sum="none"
 if [ -f "$CA_BUNDLE" ]; then
     ca_sum="$(sha256sum "$CA_BUNDLE" | cut -c1-16)"
 fi
-key="$(printf '%s|%s|%s|%s|v1' "$SUITE" "$PACKAGES" "$MIRROR" "$ca_sum" | sha256sum | cut -c1-16)"
+key="$(printf '%s|%s|%s|%s|v2' "$SUITE" "$PACKAGES" "$MIRROR" "$ca_sum" | sha256sum | cut -c1-16)"
 tarball="$CACHE_DIR/base-$SUITE-$key.tar"
 
 have_key="$(docker image inspect --format '{{ index .Config.Labels "org.backprop-lab.base-key" }}' "$BASE_TAG" 2>/dev/null || true)"
@@ -56,7 +56,7 @@ if [ ! -s "$tarball" ]; then
     fi
     mkdir -p "$CACHE_DIR"
     rootfs="$(mktemp -d "${TMPDIR:-/tmp}/backprop-lab-rootfs.XXXXXX")"
-    trap 'rm -rf "$rootfs" "$tarball.part"' EXIT
+    trap 'rm -rf "$rootfs" "$rootfs.log" "$tarball.part"' EXIT
     log "debootstrap $SUITE ($PACKAGES) into $rootfs (takes a few minutes once)"
     started=$SECONDS
     if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$rootfs" "$MIRROR" \
@@ -67,6 +67,8 @@ if [ ! -s "$tarball" ]; then
     fi
     rm -f "$rootfs.log"
     log "debootstrap took $((SECONDS - started))s"
+    # mktemp made the folder 0700: as the image's / it would lock out non-root users.
+    chmod 0755 "$rootfs"
     if [ -f "$CA_BUNDLE" ]; then
         cp "$CA_BUNDLE" "$rootfs/etc/ssl/certs/ca-certificates.crt"
     fi

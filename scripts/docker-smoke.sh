@@ -130,7 +130,7 @@ base="${BACKPROP_BASE_IMAGE:-}"
 if [ -z "$base" ]; then
     if docker image inspect "$default_base" >/dev/null 2>&1; then
         base="$default_base"
-    elif timeout 120 docker pull -q "$default_base" >"$WORK/pull.log" 2>&1; then
+    elif timeout 60 docker pull -q "$default_base" >"$WORK/pull.log" 2>&1; then
         base="$default_base"
     else
         log "cannot pull $default_base ($(tail -n 1 "$WORK/pull.log")); using a Debian stand-in"
@@ -167,6 +167,7 @@ import socket
 
 for port in (18123, 0):
     s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
     try:
         s.bind(("0.0.0.0", port))
     except OSError:
@@ -201,8 +202,9 @@ done
 log "container is healthy"
 
 # --- 4. checks from outside ----------------------------------------------------------------
-"$PY" - "$PORT" <<'EOF'
+"$PY" - "$PORT" <<'EOF' || fail "the checks from outside the container (above)"
 import json
+import re
 import sys
 import time
 import urllib.request
@@ -219,6 +221,14 @@ with urllib.request.urlopen(f"{base}/", timeout=10) as r:
     assert "text/html" in ctype, f"GET / content-type {ctype!r}"
     assert "<html" in body.lower(), "GET / body is not an HTML page"
 print(f"GET / -> 200 {ctype}, {len(body)} bytes")
+
+# The page's own static files (CSS, JS) must be in the image too.
+assets = sorted(set(re.findall(r'(?:src|href)="(/static/[^"?#]+)', body)))
+assert assets, "GET / references no /static/ file"
+for path in assets[:40]:
+    with urllib.request.urlopen(f"{base}{path}", timeout=10) as r:
+        assert r.status == 200, f"GET {path} -> {r.status}"
+print(f"GET /static/...: {min(len(assets), 40)} files referenced by the page -> 200")
 
 with urllib.request.urlopen(f"{base}/healthz", timeout=10) as r:
     assert r.status == 200, f"GET /healthz -> {r.status}"

@@ -1,8 +1,10 @@
 """Activation functions g and their derivatives g', by name.
 
 Every function takes Z (n_l, m) and returns an array of the same shape. They are written so that
-no input, however large, raises an overflow warning: the sigmoid clips z below at −709 so that
-e^(−z) stays finite, and softmax subtracts the column maximum first.
+no finite input up to ±1e300 raises an overflow warning, even on their own: the sigmoid clips z
+below at −709 so that e^(−z) stays finite, and softmax subtracts the column maximum first. (The
+network runs every call under ``np.errstate(all="ignore")`` anyway, where NaN and inf inputs and
+the last decades of the float range are harmless too.)
 
 Softmax is an output activation only: its derivative is a Jacobian per column, not an
 elementwise g'(Z), so backpropagation through it is handled with the loss (see ``losses``).

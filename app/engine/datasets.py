@@ -1,9 +1,10 @@
 """Seeded 2-D toy datasets, a train/test split, and mini-batches.
 
 Every dataset has two features, so that the decision boundary can be drawn over the plane.
-The noiseless points lie in the square [−1, 1]²; ``noise`` is the standard deviation of the
-Gaussian jitter added to each feature (in the same units), so noisy points can stray a little
-outside. The boundary grid covers ``EXTENT`` = [−1.5, 1.5]².
+The noiseless points lie in the square [−1, 1]² (the Gaussian clouds of gauss and three_blobs are
+clipped to it); ``noise`` is the standard deviation of the Gaussian jitter added to each feature
+(in the same units), so noisy points can stray a little outside. The boundary grid covers
+``EXTENT`` = [−1.5, 1.5]².
 
 Labels are shaped (n_L, m), columns being examples like X:
 
@@ -95,7 +96,7 @@ def _gauss(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
     y = np.concatenate([np.ones(half), np.zeros(n - half)])
     centers = np.where(y == 1, 0.5, -0.5)
     X = centers + rng.normal(0.0, 0.2, (2, n))
-    return X, y
+    return np.clip(X, -1.0, 1.0), y  # the rare tail beyond 2.5σ is kept in the square
 
 
 def _spiral(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
@@ -121,7 +122,7 @@ def _three_blobs(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
     y = np.arange(n) % 3
     angle = np.pi / 2 + y * 2 * np.pi / 3
     X = 0.6 * np.vstack([np.cos(angle), np.sin(angle)]) + rng.normal(0.0, 0.18, (2, n))
-    return X, y.astype(np.float64)
+    return np.clip(X, -1.0, 1.0), y.astype(np.float64)
 
 
 def _plane(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
@@ -158,7 +159,9 @@ def make_dataset(
     if not (np.isfinite(noise) and 0.0 <= noise <= 1.0):
         raise ValueError(f"noise: must be between 0 and 1, got {noise!r}")
     if not (np.isfinite(train_fraction) and 0.0 < train_fraction < 1.0):
-        raise ValueError(f"train_fraction: must be strictly between 0 and 1, got {train_fraction!r}")
+        raise ValueError(
+            f"train_fraction: must be strictly between 0 and 1, got {train_fraction!r}"
+        )
     m_train = round(n_samples * train_fraction)
     if not 1 <= m_train <= n_samples - 1:
         raise ValueError(

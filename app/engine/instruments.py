@@ -99,9 +99,9 @@ def gradient_check(
                 idx = np.unravel_index(k - (0 if which == 0 else sizes[0]), p.shape)
                 old = p[idx]
                 p[idx] = old + epsilon
-                J_plus = probe.evaluate_cost(X, Y)
+                J_plus = probe._evaluate_cost(X, Y)  # X and Y were checked above
                 p[idx] = old - epsilon
-                J_minus = probe.evaluate_cost(X, Y)
+                J_minus = probe._evaluate_cost(X, Y)
                 p[idx] = old
                 numeric[which][idx] = (J_plus - J_minus) / (2 * epsilon)
             g = np.concatenate([a.ravel() for a in analytic])[flat]

@@ -28,6 +28,7 @@ non-finite cost or parameter sets ``diverged`` instead of raising.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -49,6 +50,8 @@ class Layer:
         self.l = l
         self.activation = activation
         self.g, self.g_prime = activations.get(activation)
+        self.dZ_of = activations.DZ[activation]  # (dA, Z, A) -> dA * g'(Z)
+        self.key_W, self.key_b = f"W{l}", f"b{l}"  # optimizer state keys
         self.W = W
         self.b = np.zeros((W.shape[0], 1))
         self.clear()
@@ -178,24 +181,24 @@ class Network:
         return sum(layer.W.size + layer.b.size for layer in self.layers)
 
     def check_X(self, X: Array, name: str = "X") -> Array:
-        X = np.asarray(X, dtype=np.float64)
+        X = _as_float_matrix(X, name)
         if X.ndim != 2 or X.shape[0] != self.sizes[0]:
             raise ValueError(
                 f"{name}: expected shape ({self.sizes[0]}, m), got {tuple(np.shape(X))}"
             )
         if X.shape[1] == 0:
             raise ValueError(f"{name}: needs at least one example (m ≥ 1)")
-        if not np.isfinite(X).all():
+        if not all_finite(X):
             raise ValueError(f"{name}: contains NaN or inf")
         return X
 
     def check_Y(self, Y: Array, m: int | None = None, name: str = "Y") -> Array:
-        Y = np.asarray(Y, dtype=np.float64)
+        Y = _as_float_matrix(Y, name)
         n_L = self.sizes[-1]
         if Y.ndim != 2 or Y.shape[0] != n_L or (m is not None and Y.shape[1] != m):
             want = f"({n_L}, {m if m is not None else 'm'})"
             raise ValueError(f"{name}: expected shape {want}, got {tuple(np.shape(Y))}")
-        if not np.isfinite(Y).all():
+        if not all_finite(Y):
             raise ValueError(f"{name}: contains NaN or inf")
         return Y
 
@@ -204,7 +207,9 @@ class Network:
     def forward_Z(self, layer: Layer, A_prev: Array) -> None:
         """Z[l] = W[l]·A[l−1] + b[l]"""
         layer.A_prev = A_prev
-        layer.Z = layer.W @ A_prev + layer.b
+        Z = layer.W @ A_prev
+        Z += layer.b
+        layer.Z = Z
 
     def forward_A(self, layer: Layer) -> None:
         """A[l] = g[l](Z[l])"""
@@ -218,12 +223,12 @@ class Network:
         J = self.cost_data
         if self.l2:
             m = Y.shape[1]
-            self.cost_l2 = float(self.l2 / (2 * m) * sum(np.sum(lay.W * lay.W)
+            self.cost_l2 = float(self.l2 / (2 * m) * sum(np.vdot(lay.W, lay.W)
                                                           for lay in self.layers))
             J += self.cost_l2
         else:
             self.cost_l2 = 0.0
-        if not np.isfinite(J):
+        if not math.isfinite(J):
             self.diverged = True
         return J
 
@@ -236,28 +241,27 @@ class Network:
             out.dA = losses.dAL(self.loss, out.A, Y)
 
     def backward_dZ(self, layer: Layer) -> None:
-        """dZ[l] = dA[l] * g[l]'(Z[l])"""
-        if layer.g_prime is None:  # softmax output with mse: one Jacobian product per column
-            A = layer.A
-            layer.dZ = A * (layer.dA - np.sum(layer.dA * A, axis=0, keepdims=True))
-        else:
-            layer.dZ = layer.dA * layer.g_prime(layer.Z)
+        """dZ[l] = dA[l] * g[l]'(Z[l])  (a softmax output with mse: Jᵀ·dA per column)"""
+        layer.dZ = layer.dZ_of(layer.dA, layer.Z, layer.A)
 
     def backward_dW(self, layer: Layer) -> None:
         """dW[l] = (1/m) dZ[l]·A[l−1]ᵀ  (+ (λ/m) W[l])"""
         m = layer.A_prev.shape[1]
-        dW = (1.0 / m) * (layer.dZ @ layer.A_prev.T)
+        dW = layer.dZ @ layer.A_prev.T
+        dW *= 1.0 / m
         if self.l2:
             layer.dW_l2 = (self.l2 / m) * layer.W
-            dW = dW + layer.dW_l2
+            dW += layer.dW_l2
         else:
             layer.dW_l2 = None
         layer.dW = dW
 
     def backward_db(self, layer: Layer) -> None:
         """db[l] = (1/m) Σ_columns dZ[l]"""
-        m = layer.dZ.shape[1]
-        layer.db = (1.0 / m) * np.sum(layer.dZ, axis=1, keepdims=True)
+        dZ = layer.dZ
+        db = dZ.sum(axis=1, keepdims=True)
+        db *= 1.0 / dZ.shape[1]
+        layer.db = db
 
     def backward_dA_prev(self, layer: Layer) -> None:
         """dA[l−1] = W[l]ᵀ·dZ[l]; it becomes the dA of layer l−1."""
@@ -269,14 +273,22 @@ class Network:
 
     def update_W(self, layer: Layer, learning_rate: float) -> None:
         """W[l] := W[l] − α·dW[l]"""
-        self.optimizer.update(f"W{layer.l}", layer.W, layer.dW, learning_rate, self.t)
+        self.optimizer.update(layer.key_W, layer.W, layer.dW, learning_rate, self.t)
 
     def update_b(self, layer: Layer, learning_rate: float) -> None:
         """b[l] := b[l] − α·db[l]"""
-        self.optimizer.update(f"b{layer.l}", layer.b, layer.db, learning_rate, self.t)
+        self.optimizer.update(layer.key_b, layer.b, layer.db, learning_rate, self.t)
 
     def check_parameters(self) -> bool:
         """Set ``diverged`` if any parameter is NaN or inf; return True when all are finite."""
+        # One sum of squares for all of them is enough when it is finite (see all_finite); only a
+        # non-finite total, rare, is looked at element by element. Like the equations above, this
+        # runs under the caller's np.errstate (the squares of huge weights may overflow).
+        total = 0.0
+        for layer in self.layers:
+            total += np.vdot(layer.W, layer.W) + np.vdot(layer.b, layer.b)
+        if math.isfinite(total):
+            return True
         for layer in self.layers:
             if not (np.isfinite(layer.W).all() and np.isfinite(layer.b).all()):
                 self.diverged = True
@@ -284,17 +296,42 @@ class Network:
         return True
 
     # ------------------------------------------------------------------ the fast path
+    # Each public method validates its arguments once and runs under one np.errstate; the
+    # underscored loops below do neither, so that train_step pays for both only once.
+    def _forward(self, X: Array) -> Array:
+        A = X
+        for layer in self.layers:
+            self.forward_Z(layer, A)
+            self.forward_A(layer)
+            A = layer.A
+        return A
+
+    def _backward(self, Y: Array) -> None:
+        self.backward_start(Y)
+        layers = self.layers
+        out = layers[-1]
+        for layer in reversed(layers):
+            if not (self.shortcut and layer is out):
+                self.backward_dZ(layer)
+            self.backward_dW(layer)
+            self.backward_db(layer)
+            if layer.l > 1:
+                self.backward_dA_prev(layer)
+
+    def _update(self, learning_rate: float) -> None:
+        self.begin_update()
+        for layer in self.layers:
+            self.update_W(layer, learning_rate)
+            self.update_b(layer, learning_rate)
+        self.check_parameters()
+
     def forward(self, X: Array) -> Array:
         """Run the forward pass on X (n_x, m), caching A_prev, Z and A in every layer."""
         X = self.check_X(X)
+        for layer in self.layers:
+            layer.clear()
         with np.errstate(all="ignore"):
-            A = X
-            for layer in self.layers:
-                layer.clear()
-                self.forward_Z(layer, A)
-                self.forward_A(layer)
-                A = layer.A
-        return A
+            return self._forward(X)
 
     def cost(self, Y: Array) -> float:
         """The mean loss over the m examples of the last forward pass (plus the L2 term)."""
@@ -312,33 +349,30 @@ class Network:
             raise ValueError("Y: call forward(X) before backward(Y)")
         Y = self.check_Y(Y, out.A.shape[1])
         with np.errstate(all="ignore"):
-            self.backward_start(Y)
-            for layer in reversed(self.layers):
-                if not (self.shortcut and layer is self.layers[-1]):
-                    self.backward_dZ(layer)
-                self.backward_dW(layer)
-                self.backward_db(layer)
-                if layer.l > 1:
-                    self.backward_dA_prev(layer)
+            self._backward(Y)
 
     def update(self, learning_rate: float) -> None:
         """One gradient-descent step on every layer, with the chosen optimizer."""
         if self.layers[0].dW is None:
             raise ValueError("learning_rate: call backward(Y) before update()")
-        check_learning_rate(learning_rate)
+        learning_rate = check_learning_rate(learning_rate)
         with np.errstate(all="ignore"):
-            self.begin_update()
-            for layer in self.layers:
-                self.update_W(layer, learning_rate)
-                self.update_b(layer, learning_rate)
-            self.check_parameters()
+            self._update(learning_rate)
 
     def train_step(self, X: Array, Y: Array, learning_rate: float) -> float:
-        """One iteration on one batch: forward, cost, backward, update. Returns the cost."""
-        self.forward(X)
-        J = self.cost(Y)
-        self.backward(Y)
-        self.update(learning_rate)
+        """One iteration on one batch: forward, cost, backward, update. Returns the cost.
+
+        The same equations in the same order as ``forward``, ``cost``, ``backward`` and
+        ``update`` (and the stepper's sub-steps), with the arguments checked once.
+        """
+        X = self.check_X(X)
+        Y = self.check_Y(Y, X.shape[1])
+        learning_rate = check_learning_rate(learning_rate)
+        with np.errstate(all="ignore"):
+            self._forward(X)
+            J = self.compute_cost(Y)
+            self._backward(Y)
+            self._update(learning_rate)
         return J
 
     # ------------------------------------------------------------------ evaluation
@@ -348,7 +382,9 @@ class Network:
         with np.errstate(all="ignore"):
             A = X
             for layer in self.layers:
-                A = layer.g(layer.W @ A + layer.b)
+                Z = layer.W @ A
+                Z += layer.b
+                A = layer.g(Z)
         return A
 
     def evaluate_cost(self, X: Array, Y: Array) -> float:
@@ -356,15 +392,19 @@ class Network:
         X = self.check_X(X)
         Y = self.check_Y(Y, X.shape[1])
         with np.errstate(all="ignore"):
-            A = X
-            Z = X
-            for layer in self.layers:
-                Z = layer.W @ A + layer.b
-                A = layer.g(Z)
-            J = losses.cost(self.loss, Z, A, Y)
-            if self.l2:
-                J += self.l2 / (2 * X.shape[1]) * sum(np.sum(lay.W * lay.W)
-                                                      for lay in self.layers)
+            return self._evaluate_cost(X, Y)
+
+    def _evaluate_cost(self, X: Array, Y: Array) -> float:
+        """``evaluate_cost`` without the checks and errstate (the gradient check's inner loop)."""
+        A = X
+        Z = X
+        for layer in self.layers:
+            Z = layer.W @ A
+            Z += layer.b
+            A = layer.g(Z)
+        J = losses.cost(self.loss, Z, A, Y)
+        if self.l2:
+            J += self.l2 / (2 * X.shape[1]) * sum(np.vdot(lay.W, lay.W) for lay in self.layers)
         return float(J)
 
     def accuracy(self, X: Array, Y: Array) -> float | None:
@@ -400,11 +440,36 @@ class Network:
         self.Y = None
 
 
+def all_finite(a: Array) -> bool:
+    """True when no entry of ``a`` is NaN or ±inf.
+
+    Small arrays are checked entry by entry. For large ones the sum of squares a·a (one BLAS dot
+    product, the fastest pass over the data) is NaN or inf as soon as one entry is, so a finite
+    result proves the point; only when it is not finite (NaN or inf present, or entries above
+    ~1e154 whose squares overflow) is every entry looked at, so the answer is exact.
+    """
+    if a.size <= 4096:
+        return bool(np.isfinite(a).all())
+    flat = a if a.flags.c_contiguous else a.ravel(order="K")  # a view if contiguous
+    with np.errstate(over="ignore"):
+        squares = np.vdot(flat, flat)
+    return math.isfinite(squares) or bool(np.isfinite(a).all())
+
+
+def _as_float_matrix(a: object, name: str) -> Array:
+    if type(a) is np.ndarray and a.dtype == np.float64:
+        return a
+    try:
+        return np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected an array of numbers") from None
+
+
 def check_learning_rate(learning_rate: float) -> float:
     try:
         lr = float(learning_rate)
     except (TypeError, ValueError):
         raise ValueError(f"learning_rate: expected a number, got {learning_rate!r}") from None
-    if not np.isfinite(lr) or lr <= 0:
+    if not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"learning_rate: must be a finite number > 0, got {learning_rate!r}")
     return lr

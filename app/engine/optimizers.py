@@ -14,6 +14,10 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 Array = np.ndarray
 
 
+#: Parameters with more entries than this get a scratch buffer for α·dθ (see SGD.update).
+SCRATCH_MIN_SIZE = 4096
+
+
 class SGD:
     """θ −= α · dθ"""
 
@@ -21,7 +25,21 @@ class SGD:
     latex = r"{p} := {p} - \alpha\, d{p}"
 
     def update(self, key: str, param: Array, grad: Array, lr: float, t: int) -> None:
-        param -= lr * grad
+        if param.size < SCRATCH_MIN_SIZE:
+            param -= lr * grad
+            return
+        # The same two operations into a reused buffer: a large temporary per call costs more
+        # than the arithmetic (fresh memory to fault in or clear).
+        scratch = self._scratch(key, param)
+        np.multiply(grad, lr, out=scratch)
+        param -= scratch
+
+    def _scratch(self, key: str, param: Array) -> Array:
+        buffers = self.__dict__.setdefault("_buffers", {})
+        buf = buffers.get(key)
+        if buf is None or buf.shape != param.shape:
+            buf = buffers[key] = np.empty_like(param)
+        return buf
 
     def state(self) -> dict[str, Array]:
         return {}
@@ -34,7 +52,10 @@ class Momentum(SGD):
     """v = β v + (1 − β) dθ;  θ −= α v"""
 
     name = "momentum"
-    latex = r"v_{{d{p}}} = \beta v_{{d{p}}} + (1-\beta)\, d{p};\quad {p} := {p} - \alpha\, v_{{d{p}}}"
+    latex = (
+        r"v_{{d{p}}} = \beta v_{{d{p}}} + (1-\beta)\, d{p};"
+        r"\quad {p} := {p} - \alpha\, v_{{d{p}}}"
+    )
 
     def __init__(self, beta: float = 0.9) -> None:
         self.beta = beta

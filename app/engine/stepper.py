@@ -146,12 +146,21 @@ class Stepper:
     def can_back(self) -> bool:
         return self.position > self.earliest
 
+    @property
+    def snapshot_count(self) -> int:
+        """Parameter snapshots held for rewind (at most ``history``)."""
+        return len(self._snapshots)
+
     # ------------------------------------------------------------------ running sub-steps
     def _begin_iteration(self, i: int) -> None:
         idx = self.batches.indices(i)
         self.batch_index = idx
-        self.X = self.data.X_train[:, idx]
-        self.Y = self.data.Y_train[:, idx]
+        if self.batches.per_epoch == 1:
+            # The full batch in its natural order is the training set itself (read only).
+            self.X, self.Y = self.data.X_train, self.data.Y_train
+        else:
+            self.X = np.take(self.data.X_train, idx, axis=1)
+            self.Y = np.take(self.data.Y_train, idx, axis=1)
         self.cost = None
         for layer in self.net.layers:
             layer.clear()
@@ -253,11 +262,10 @@ class Stepper:
                 self._advance()
             return
         i = max(target - 1, 0) // self.S
-        for it, params, lr, l2 in self._snapshots:
-            if it == i:
-                break
-        else:  # pragma: no cover - earliest guards this
+        found = [snap for snap in self._snapshots if snap[0] == i]
+        if not found:  # pragma: no cover - earliest guards this
             raise AssertionError(f"no snapshot for iteration {i}")
+        _, params, lr, l2 = found[0]
         while self._snapshots[-1][0] > i:
             self._snapshots.pop()
         self.net.set_params(params)
@@ -266,6 +274,8 @@ class Stepper:
         self.position = i * self.S
         self._begin_iteration(i)
         self.cost = None
+        if target == 0:  # back at the very start: nothing computed, no batch drawn yet
+            self.X = self.Y = self.batch_index = None
         while self.position < target:
             self._advance(learning_rate=lr)
         self.net.l2 = current_l2
@@ -277,6 +287,8 @@ class Stepper:
         Returns the number of iterations completed. Stops early when the run diverges.
         """
         done = 0
+        if n <= 0:
+            return 0
         if self.position % self.S:
             self.step("iteration")
             done += 1

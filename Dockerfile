@@ -17,7 +17,8 @@ ENV VIRTUAL_ENV=/opt/venv \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PORT=8000
+    PORT=8000 \
+    BACKPROP_HOST=0.0.0.0
 
 # Metadata first: it never changes with the code, so it stays cached (with the vfs
 # storage driver every instruction after a changed layer costs a full copy of the image).
@@ -27,7 +28,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; port = os.environ.get('BACKPROP_PORT') or os.environ.get('PORT') or '8000'; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4)"]
 # `backprop-lab` reads PORT / BACKPROP_PORT; --proxy-headers trusts X-Forwarded-* from
 # the addresses in FORWARDED_ALLOW_IPS (uvicorn's default: 127.0.0.1).
-CMD ["backprop-lab", "--host", "0.0.0.0", "--proxy-headers"]
+CMD ["backprop-lab", "--proxy-headers"]
 
 WORKDIR /app
 

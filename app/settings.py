@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -17,7 +20,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     #: Extra origins allowed to open the websocket; the page's own origin always is.
-    allowed_origins: list[str] = Field(default_factory=list)
+    #: In the environment: comma-separated (or a JSON list), e.g. "https://a.org,https://b.org".
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     max_sessions: int = Field(200, ge=1)
     session_ttl_seconds: float = Field(300.0, gt=0)
@@ -32,6 +36,16 @@ class Settings(BaseSettings):
     #: Longest stretch of engine work between two yields of the event loop, in seconds.
     run_slice_seconds: float = Field(0.012, gt=0, le=0.1)
     boundary_grid: int = Field(40, ge=8, le=128)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip().rstrip("/") for part in text.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="before")
     @classmethod

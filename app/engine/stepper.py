@@ -204,6 +204,7 @@ class Stepper:
             raise AssertionError(eq)
 
     def _advance(self, learning_rate: float | None = None) -> SubStep:
+        """Run the next sub-step. The caller holds np.errstate(all="ignore")."""
         k = self.position % self.S
         if k == 0:
             i = self.position // self.S
@@ -211,8 +212,7 @@ class Stepper:
                 self._snapshot(i)
             self._begin_iteration(i)
         sub = self.plan[k]
-        with np.errstate(all="ignore"):
-            self._execute(sub, self.learning_rate if learning_rate is None else learning_rate)
+        self._execute(sub, self.learning_rate if learning_rate is None else learning_rate)
         self.position += 1
         return sub
 
@@ -237,9 +237,10 @@ class Stepper:
     def step(self, granularity: str = "substep") -> list[SubStep]:
         """Run sub-steps up to the end of the current unit of ``granularity``."""
         check_granularity(granularity)
-        done = [self._advance()]
-        while not self._is_boundary(self.position, granularity):
-            done.append(self._advance())
+        with np.errstate(all="ignore"):
+            done = [self._advance()]
+            while not self._is_boundary(self.position, granularity):
+                done.append(self._advance())
         return done
 
     def back(self, granularity: str = "substep") -> bool:
@@ -257,6 +258,10 @@ class Stepper:
         """Put the stepper at position ``target`` (within the rewind history) exactly."""
         if target < self.earliest:
             raise ValueError(f"position: {target} is older than the rewind history")
+        with np.errstate(all="ignore"):
+            self._seek(target)
+
+    def _seek(self, target: int) -> None:
         if target >= self.position:
             while self.position < target:
                 self._advance()
@@ -270,15 +275,17 @@ class Stepper:
             self._snapshots.pop()
         self.net.set_params(params)
         current_l2 = self.net.l2
-        self.net.l2 = l2
-        self.position = i * self.S
-        self._begin_iteration(i)
-        self.cost = None
-        if target == 0:  # back at the very start: nothing computed, no batch drawn yet
-            self.X = self.Y = self.batch_index = None
-        while self.position < target:
-            self._advance(learning_rate=lr)
-        self.net.l2 = current_l2
+        self.net.l2 = l2  # replay with the settings that iteration ran with
+        try:
+            self.position = i * self.S
+            self._begin_iteration(i)
+            self.cost = None
+            if target == 0:  # back at the very start: nothing computed, no batch drawn yet
+                self.X = self.Y = self.batch_index = None
+            while self.position < target:
+                self._advance(learning_rate=lr)
+        finally:
+            self.net.l2 = current_l2
 
     # ------------------------------------------------------------------ the fast path
     def run_iterations(self, n: int) -> int:

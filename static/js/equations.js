@@ -266,10 +266,9 @@ export function writeOut(state, focus, opts = {}, prev = null, terms = SHOWN_TER
         l2 = (lam / (2 * m)) * sq;
       }
       computed = mean + l2;
-      lines.push(...lossOfExample(loss, out, state.batch.Y, k, per[k]));
+      lines.push(lossOfExample(loss, out, state.batch.Y, k, per[k]));
       const terms = per.map((v) => num(v));
-      lines.push(String.raw`J &= \tfrac{1}{m}\textstyle\sum_{i=1}^{m}\mathcal{L}^{(i)}${lam > 0 ? String.raw` + \tfrac{\lambda}{2m}\sum\lVert W\rVert^2` : ""}`);
-      lines.push(String.raw`&= \tfrac{1}{${m}}\big(${sumTex(terms, k)}\big)${lam > 0 ? ` + ${num(l2)}` : ""}`);
+      lines.push(String.raw`J &= \tfrac{1}{m}\textstyle\sum_{i}\mathcal{L}^{(i)}${lam > 0 ? String.raw` + \tfrac{\lambda}{2m}\sum\lVert W\rVert^2` : ""} = \tfrac{1}{${m}}\big(${sumTex(terms, k)}\big)${lam > 0 ? ` + ${num(l2)}` : ""}`);
       lines.push(String.raw`&= \tfrac{1}{${m}}\,(${num(mean * m)})${lam > 0 ? ` + ${num(l2)}` : ""} = ${res4(computed)}`);
       break;
     }
@@ -435,20 +434,18 @@ function lossOfExample(loss, out, Y, k, value) {
   if (loss === "bce" && out.A.length === 1) {
     const a = out.A[0][k];
     const y = Y[0][k];
-    return [
-      String.raw`\mathcal{L}^{(${K})} &= -\big[y\log a + (1-y)\log(1-a)\big]`,
-      String.raw`&= -\big[${num(y)}\log ${num(a)} + ${num(1 - y)}\log ${num(1 - a)}\big] = ${num(value)}`,
-    ];
+    // −[y log a + (1 − y) log(1 − a)] with the numbers
+    return String.raw`\mathcal{L}^{(${K})} &= -\big[${num(y)}\log ${num(a)} + ${num(1 - y)}\log ${num(1 - a)}\big] = ${num(value)}`;
   }
   if (loss === "cross_entropy") {
     let cStar = 0;
     for (let r = 0; r < Y.length; r++) if (Y[r][k] > Y[cStar][k]) cStar = r;
-    return [String.raw`\mathcal{L}^{(${K})} &= -\log a_{${cStar + 1}} = -\log ${num(out.A[cStar][k])} = ${num(value)}`];
+    return String.raw`\mathcal{L}^{(${K})} &= -\log a_{${cStar + 1}} = -\log ${num(out.A[cStar][k])} = ${num(value)}`;
   }
   if (loss === "mse" && out.A.length === 1) {
-    return [String.raw`\mathcal{L}^{(${K})} &= \tfrac12(a - y)^2 = \tfrac12(${num(out.A[0][k])} - ${fac(Y[0][k])})^2 = ${num(value)}`];
+    return String.raw`\mathcal{L}^{(${K})} &= \tfrac12(a - y)^2 = \tfrac12(${num(out.A[0][k])} - ${fac(Y[0][k])})^2 = ${num(value)}`;
   }
-  return [String.raw`\mathcal{L}^{(${K})} &= ${num(value)}`];
+  return String.raw`\mathcal{L}^{(${K})} &= ${num(value)}`;
 }
 
 // ------------------------------------------------------------------ the instantiated equation
@@ -536,7 +533,9 @@ export function createEquationPanel(container) {
   numbers.dataset.testid = "equation-numbers";
   const check = el("div", "ep-check");
   check.dataset.testid = "equation-check";
-  current.append(head, eqLine, why, numbers, check);
+  const headRow = el("div", "ep-head-row");
+  headRow.append(head, check);
+  current.append(headRow, eqLine, why, numbers);
   container.append(list, current);
 
   let listSig = "";
@@ -695,10 +694,11 @@ export function createEquationPanel(container) {
       check.classList.toggle("is-bad", !ok);
       check.replaceChildren(
         el("span", "ep-check-mark", ok ? "✓" : "✗"),
-        el("span", "", ok ? ` matches the server: ${out.label} = ${fmt(out.server, 6)}`
-          : ` server: ${out.label} = ${fmt(out.server, 6)}, written out: ${fmt(out.computed, 6)}`),
+        el("span", "", ok ? ` server: ${out.label} = ${fmt(out.server, 6)}`
+          : ` server: ${out.label} = ${fmt(out.server, 6)} ≠ ${fmt(out.computed, 6)}`),
       );
-      if (out.note) check.append(el("span", "ep-note", ` (${out.note})`));
+      check.title = ok ? "The numbers written out give the value the server computed" +
+        (out.note ? ` (${out.note})` : "") : "The written-out value differs from the server's";
     }
   }
 

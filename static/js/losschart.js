@@ -172,7 +172,8 @@ export function createLossChart(container) {
           dash: s.dash,
           scale: s.scale ?? "y",
           spanGaps: true,
-          points: { show: false },
+          // markers only while there are few points (one point draws no line)
+          points: { show: () => xs.length <= 40, size: 5 },
           value: (u, v) => (s.scale === "acc" ? pct(v) : cost(v)),
         })),
       ],

@@ -26,10 +26,11 @@ const ALL_DOM_LIMIT = 4096; // every cell is a DOM element up to this many cells
 const DOM_EXAMPLES = 64; // else: DOM cells for the first 64 examples of each matrix
 const MAX_CELL = 40; // px
 const UNIFORM_MIN = 16; // below this, example axes shrink more than unit axes
-const ASPECT = 3; // a cell's long side is at most 3 × its short side
+const ASPECT = 3; // a cell's long side is at most 3 × its short side...
+const MIN_SIDE = 8; // ...or 8 px, so that a batch of thousands still shows its units
 const READABLE = 12; // smallest cell for the unit (non-example) axes when shrinking
-const MIN_EXAMPLE_CELL = 0.25; // px: very large batches are an overview (canvas)
-const TEXT_CELL_W = 38; // show the numbers inside cells at least this big
+const MIN_EXAMPLE_CELL = 0.02; // px: very large batches are an overview (canvas)
+const TEXT_CELL_W = 24; // show the numbers inside cells at least this big (if they fit)
 const TEXT_CELL_H = 20;
 
 const EXAMPLE_KINDS = new Set(["Z", "A", "dZ", "dA", "X", "Y"]);
@@ -217,8 +218,8 @@ function largest(pred, lo, hi, iters = 18) {
  */
 function solveCells(items, availW, availH) {
   const cellOf = (it, sn, smc, smr) => {
-    if (it.colsM) return [smc, Math.min(sn, ASPECT * smc)];
-    if (it.rowsM) return [Math.min(sn, ASPECT * smr), smr];
+    if (it.colsM) return [smc, Math.min(sn, Math.max(ASPECT * smc, MIN_SIDE))];
+    if (it.rowsM) return [Math.min(sn, Math.max(ASPECT * smr, MIN_SIDE)), smr];
     return [sn, sn];
   };
   const width = (sn, smc, smr) => items.reduce((w, it) =>
@@ -510,11 +511,14 @@ export function createMatrixPanel(container) {
 
     // outlines: the focused example, and the entry written out in the equation panel
     const box = (cls, r0, c0, nr, nc) => {
+      // at least 4 px wide and tall, centred on its cells, so it shows on tiny cells
       const b = el("div", cls);
-      b.style.left = `${c0 * cw}px`;
-      b.style.top = `${r0 * ch}px`;
-      b.style.width = `${nc * cw}px`;
-      b.style.height = `${nr * ch}px`;
+      const w = Math.max(nc * cw, 4);
+      const h = Math.max(nr * ch, 4);
+      b.style.left = `${c0 * cw + (nc * cw - w) / 2}px`;
+      b.style.top = `${r0 * ch + (nr * ch - h) / 2}px`;
+      b.style.width = `${w}px`;
+      b.style.height = `${h}px`;
       grid.append(b);
       return b;
     };
@@ -610,8 +614,10 @@ export function createMatrixPanel(container) {
     const allDom = total <= ALL_DOM_LIMIT;
     const bg = cssVar(container, "--bg", "#ffffff");
     for (const s of specs) {
-      const cw = s.exampleAxis === "cols" ? smc : s.exampleAxis === "rows" ? Math.min(sn, ASPECT * smr) : sn;
-      const ch = s.exampleAxis === "rows" ? smr : s.exampleAxis === "cols" ? Math.min(sn, ASPECT * smc) : sn;
+      const cw = s.exampleAxis === "cols" ? smc
+        : s.exampleAxis === "rows" ? Math.min(sn, Math.max(ASPECT * smr, MIN_SIDE)) : sn;
+      const ch = s.exampleAxis === "rows" ? smr
+        : s.exampleAxis === "cols" ? Math.min(sn, Math.max(ASPECT * smc, MIN_SIDE)) : sn;
       paint(s, cw, ch, allDom, bg);
     }
   }

@@ -1,23 +1,31 @@
 """Server benchmark: the websocket round trip, run mode, message sizes and concurrent sessions.
 
-Starts the real server as a subprocess (``backprop-lab --host 127.0.0.1 --port P``) so the
-client load does not share the server's GIL, and talks to it with the ``websockets`` client
-library over loopback only. It measures, for the default network:
+Starts the real server as a subprocess (``python -m app --host 127.0.0.1 --port P``, default
+settings, a fresh one per concurrency level) so the client load does not share the server's
+GIL, and talks to it with the ``websockets`` client library over loopback only. For the
+default network it measures:
 
-1. the ``step`` (sub-step) round trip, p50 and p99, over ``--steps`` steps;
+1. the ``step`` (sub-step) round trip, p50 and p99, over ``--steps`` steps, and the server's
+   CPU time per step (with an in-process breakdown of where it goes);
 2. run-mode iterations per second read from the streamed frames, as a ratio to the bare
-   engine (``Session(...).stepper.run_iterations``) timed in this process just before and
-   just after, while the server is idle;
-3. bytes per ``state`` (the largest seen, and the one after a full iteration) and per ``frame``;
+   engine (``Session(...).stepper.run_iterations``) timed in this process while the server
+   is idle, alternating bare / run / bare ... so that drifting machine load hits both;
+3. bytes per ``state`` (the largest, and the one after a full iteration) and per ``frame``;
 4. 30, 100 and 300 concurrent sessions, each stepping 5 times a second for ``--duration``
-   seconds: p50/p99 latency, errors, the step rate achieved and the CPU used by server and client.
+   seconds (one request in flight per session): p50/p99 latency, errors, the step rate
+   achieved and the CPU of server and client; then ``--mixed``: 30 stepping while 3 others
+   are in run mode.
+
+Every phase also reports the CPU that *other* processes used meanwhile: on a shared machine
+the latency figures are only meaningful when that column is near 0%.
 
 Targets (issue 3): p99 < 50 ms at 100 sessions; run mode ≥ 80% of the bare engine; a state
 ≤ 64 KB. Every phase is bounded in time, and a watchdog aborts the whole run after
 ``--timeout`` seconds. Usage::
 
-    .venv/bin/python benchmarks/bench_server.py            # about 1.5 minutes
-    .venv/bin/python benchmarks/bench_server.py --sessions 30,100 --duration 5
+    .venv/bin/python benchmarks/bench_server.py                  # about 80 s
+    .venv/bin/python benchmarks/bench_server.py --wait-quiet 120 # on a shared machine
+    .venv/bin/python benchmarks/bench_server.py --sessions 30,100 --duration 5 --mixed ''
 """
 
 from __future__ import annotations
@@ -183,9 +191,9 @@ async def open_session(url: str, timeout: float = 15.0) -> tuple[ClientConnectio
 
 
 def deflated(text: str) -> int:
-    """Size of one message compressed alone with raw deflate (what permessage-deflate sends
-    at most; with context takeover it is usually smaller)."""
-    c = zlib.compressobj(wbits=-15)
+    """Size of one message compressed alone as uvicorn's permessage-deflate does (12-bit
+    window, memLevel 5); with context takeover the wire usually carries less."""
+    c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -12, 5)
     return len(c.compress(text.encode()) + c.flush(zlib.Z_SYNC_FLUSH)) - 4
 
 
@@ -323,9 +331,7 @@ def breakdown(n: int = 480) -> dict[str, float]:
         c3 = time.process_time()
         text = wire.dumps(message)
         c4 = time.process_time()
-        z = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -12, 5)
-        z.compress(text.encode())
-        z.flush(zlib.Z_SYNC_FLUSH)
+        deflated(text)
         c5 = time.process_time()
         parts["sub-step"] += c1 - c0
         parts["metrics+boundary+symmetry"] += c2 - c1
@@ -506,6 +512,20 @@ def run_load(n: int, duration: float, period: float, procs: int, env: dict[str, 
 
 
 # ---------------------------------------------------------------------------- report
+def wait_quiet(give_up: float) -> Meter:
+    """Sample other processes' CPU each second until 3 quiet seconds in a row (< 20% of a
+    core) or ``give_up`` (a monotonic time) passes; return the last sample."""
+    quiet = 0
+    while True:
+        idle = Meter(None)
+        idle.start()
+        time.sleep(1.0)
+        idle.stop()
+        quiet = quiet + 1 if idle.others / idle.wall < 0.2 else 0
+        if quiet >= 3 or time.monotonic() >= give_up:
+            return idle
+
+
 def _watchdog(signum: int, frame: object) -> None:
     raise TimeoutError("watchdog: the benchmark ran past --timeout (servers are stopped)")
 
@@ -517,9 +537,12 @@ def verdict(ok: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=int, default=500, help="timed step round trips (≥ 500)")
-    p.add_argument("--run-seconds", type=float, default=5.0)
-    p.add_argument("--bare-seconds", type=float, default=2.0,
-                   help="each of the two bare-engine timings around run mode")
+    p.add_argument("--run-seconds", type=float, default=6.0,
+                   help="run mode in all, split over --rounds")
+    p.add_argument("--bare-seconds", type=float, default=1.0,
+                   help="each bare-engine timing (one before and after every round)")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="alternate bare engine and run mode this many times (noise control)")
     p.add_argument("--sessions", default="30,100,300")
     p.add_argument("--duration", type=float, default=10.0, help="seconds of stepping per level")
     p.add_argument("--rate", type=float, default=5.0, help="steps per second per session")
@@ -530,10 +553,12 @@ def main(argv: list[str] | None = None) -> int:
                    "server on a 2-core machine)")
     p.add_argument("--timeout", type=float, default=300.0, help="abort the whole run after this")
     p.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
-                   help="on a shared machine, first wait up to this long for other load to "
-                   "drop under 20%% of a core")
+                   help="on a shared machine: before each phase, wait (this long in all, at "
+                   "most) for other load to stay under 20%% of a core for 3 s")
     args = p.parse_args(argv)
     levels = [int(x) for x in args.sessions.split(",") if x]
+    mixed = [int(x) for x in args.mixed.split(",")] if args.mixed else []
+    phases = [(n, 0) for n in levels] + ([(mixed[0], mixed[1])] if mixed else [])
 
     for k in [k for k in os.environ if k.startswith("BACKPROP_")]:
         del os.environ[k]  # the in-process bare engine uses the defaults too
@@ -542,13 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     t_begin = time.monotonic()
 
     give_up = time.monotonic() + args.wait_quiet
-    while True:
-        idle = Meter(None)
-        idle.start()
-        time.sleep(1.0)
-        idle.stop()
-        if idle.others / idle.wall < 0.2 or time.monotonic() >= give_up:
-            break
+    idle = wait_quiet(give_up)
     print(f"Backprop Lab server benchmark  {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; "
           f"python {platform.python_version()}, numpy {np.__version__}, uvicorn "
@@ -561,47 +580,53 @@ def main(argv: list[str] | None = None) -> int:
 
     server = ServerProcess()
     try:
-        print(f"1/4 step round trip ({args.steps} sub-steps) ...", flush=True)
+        print(f"1/{2 + len(phases)} step round trip ({args.steps} sub-steps) ...", flush=True)
         m_steps = Meter(server)
         m_steps.start()
         steps = asyncio.run(bench_steps(server.url, args.steps))
         m_steps.stop()
-        print("2/4 run mode vs bare engine ...", flush=True)
-        m_bare = Meter(server)
-        m_bare.start()
-        bare_before, bare_cpu_before = bare_rate(args.bare_seconds)
+        print(f"2/{2 + len(phases)} run mode vs bare engine ...", flush=True)
+        if args.wait_quiet:
+            wait_quiet(give_up)
+        # bare, run, bare, run, ..., bare: each run is compared with the bare timings around it
+        bares = [bare_rate(args.bare_seconds)]
+        runs: list[RunResult] = []
         m_run = Meter(server)
         m_run.start()
-        run = asyncio.run(bench_run(server.url, args.run_seconds, server.cpu_seconds))
+        for _ in range(args.rounds):
+            runs.append(asyncio.run(bench_run(server.url, args.run_seconds / args.rounds,
+                                              server.cpu_seconds)))
+            bares.append(bare_rate(args.bare_seconds))
         m_run.stop()
-        bare_after, bare_cpu_after = bare_rate(args.bare_seconds)
-        m_bare.stop()
         parts = breakdown()
     finally:
         server.stop()
 
-    mixed = [int(x) for x in args.mixed.split(",")] if args.mixed else []
-    phases = [(n, 0) for n in levels] + ([(mixed[0], mixed[1])] if mixed else [])
     loads: list[tuple[LoadResult, Meter]] = []
     for i, (n, runners) in enumerate(phases):
         env = {"BACKPROP_MAX_SESSIONS": "1000"} if n + runners > 200 else {}
         also = f" while {runners} run" if runners else ""
         print(f"{3 + i}/{2 + len(phases)} {n} sessions x {args.rate:g} steps/s{also} for "
               f"{args.duration:g} s ...", flush=True)
+        if args.wait_quiet:
+            wait_quiet(give_up)
         loads.append(run_load(n, args.duration, 1 / args.rate, args.client_procs, env,
                               runners))
     signal.alarm(0)
 
     # ------------------------------------------------------------------ figures
     lat = np.array(steps.latencies) * 1e3
-    bare = (bare_before + bare_after) / 2
-    ratio = run.iterations_per_second / bare
-    bare_cpu = (bare_cpu_before + bare_cpu_after) / 2
-    cpu_ratio = run.iterations_per_cpu_second / bare_cpu
+    ratios = [r.iterations_per_second / ((a[0] + b[0]) / 2)
+              for r, a, b in zip(runs, bares, bares[1:], strict=False)]
+    cpu_ratios = [r.iterations_per_cpu_second / ((a[1] + b[1]) / 2)
+                  for r, a, b in zip(runs, bares, bares[1:], strict=False)]
+    ratio, cpu_ratio = float(np.median(ratios)), float(np.median(cpu_ratios))
+    run = runs[-1]
+    frame_sizes = [size for r in runs for size in r.frame_sizes]
     state_max = max(s for _, s in steps.state_sizes)
     full = [s for pos, s in steps.state_sizes if pos % steps.substeps == 0]
-    frame_med = int(np.median(run.frame_sizes))
-    frame_max = max(run.frame_sizes)
+    frame_med = int(np.median(frame_sizes))
+    frame_max = max(frame_sizes)
     n_steps = len(steps.state_sizes)
     cpu_per_step = m_steps.server_cpu / n_steps if n_steps else float("nan")
     capacity = 1 / cpu_per_step if cpu_per_step else float("nan")
@@ -615,17 +640,19 @@ def main(argv: list[str] | None = None) -> int:
          "", "", m_steps.share(m_steps.others)),
         ("  of which, in process",
          ", ".join(f"{k} {v:.2f}" for k, v in parts.items()) + " ms", "", "", ""),
-        ("run mode, bare engine", f"{bare:,.0f} it/s "
-         f"(before {bare_before:,.0f}, after {bare_after:,.0f})", "", "",
-         m_bare.share(m_bare.others)),
-        ("run mode, streaming", f"{run.iterations_per_second:,.0f} it/s = {ratio:.0%} of bare, "
-         f"{run.frames_per_second:.1f} frames/s", "≥ 80%", verdict(ratio >= 0.8),
-         m_run.share(m_run.others)),
-        ("run mode per CPU second", f"bare {bare_cpu:,.0f}, streaming "
-         f"{run.iterations_per_cpu_second:,.0f} it/s = {cpu_ratio:.0%} (server at "
-         f"{run.server_share:.0%} of a core)", "", "", ""),
-        ("pause → state while running", f"{run.pause_latency * 1e3:.1f} ms; "
-         f"{run.after_pause} messages after it", "", "", ""),
+        ("run mode, bare engine", "it/s: " + ", ".join(f"{b[0]:,.0f}" for b in bares),
+         "", "", ""),
+        ("run mode, streaming", "it/s: " + ", ".join(
+            f"{r.iterations_per_second:,.0f}" for r in runs) + " = " + ", ".join(
+            f"{x:.0%}" for x in ratios) + f" of bare; median {ratio:.0%}; "
+            f"{np.mean([r.frames_per_second for r in runs]):.1f} frames/s",
+         "≥ 80%", verdict(ratio >= 0.8), m_run.share(m_run.others)),
+        ("  per CPU second (noise check)", ", ".join(f"{x:.0%}" for x in cpu_ratios) +
+         f" of bare; median {cpu_ratio:.0%}; server at " + ", ".join(
+             f"{r.server_share:.0%}" for r in runs) + " of a core", "", "", ""),
+        ("pause → state while running", ", ".join(
+            f"{r.pause_latency * 1e3:.0f}" for r in runs) + " ms; "
+         f"{sum(r.after_pause for r in runs)} messages after it", "", "", ""),
         ("state bytes, largest", f"{state_max:,} B ({deflated(steps.largest_text):,} B deflated)",
          "≤ 65,536 B", verdict(state_max <= STATE_LIMIT), ""),
         ("state bytes, after a full iteration",
@@ -648,14 +675,15 @@ def main(argv: list[str] | None = None) -> int:
             f"p50 {percentile(ms, 50):.1f} ms, p99 {p99:.1f} ms, max "
             f"{max(ms) if ms else float('nan'):.0f} ms; errors {nerr}"
             f"{f' ({detail})' if detail else ''}; {achieved:.0f} of {offered:.0f} steps/s; "
-            f"CPU server {meter.share(meter.server_cpu)}, client {meter.share(meter.own_cpu)}",
+            f"CPU server {meter.share(meter.server_cpu)}, client {meter.share(meter.own_cpu)}; "
+            f"all connected in {res.connect_seconds:.1f} s",
             "p99 < 50 ms, 0 errors" if is_target else "",
             verdict(bool(ms) and p99 < 50 and nerr == 0) if is_target else "",
             meter.share(meter.others)))
 
     print(f"\nwebsocket extensions negotiated: {steps.extensions}")
     print(f"sequence errors in the step test: {steps.errors}; "
-          f"frame costs cover every iteration: {run.costs_cover}")
+          f"frame costs cover every iteration: {all(r.costs_cover for r in runs)}")
     head = ("measure", "result", "target", "", "other load")
     w = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     print()

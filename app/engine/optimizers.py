@@ -24,22 +24,20 @@ class SGD:
     name = "sgd"
     latex = r"{p} := {p} - \alpha\, d{p}"
 
+    def __init__(self) -> None:
+        self._scratch: dict[str, Array] = {}  # work space, not state: never read before written
+
     def update(self, key: str, param: Array, grad: Array, lr: float, t: int) -> None:
         if param.size < SCRATCH_MIN_SIZE:
             param -= lr * grad
             return
-        # The same two operations into a reused buffer: a large temporary per call costs more
-        # than the arithmetic (fresh memory to fault in or clear).
-        scratch = self._scratch(key, param)
-        np.multiply(grad, lr, out=scratch)
-        param -= scratch
-
-    def _scratch(self, key: str, param: Array) -> Array:
-        buffers = self.__dict__.setdefault("_buffers", {})
-        buf = buffers.get(key)
+        # The same two operations, α·dθ going into a reused buffer: for a large parameter a new
+        # temporary each call costs about as much as the arithmetic.
+        buf = self._scratch.get(key)
         if buf is None or buf.shape != param.shape:
-            buf = buffers[key] = np.empty_like(param)
-        return buf
+            buf = self._scratch[key] = np.empty_like(param)
+        np.multiply(grad, lr, out=buf)
+        param -= buf
 
     def state(self) -> dict[str, Array]:
         return {}
@@ -58,6 +56,7 @@ class Momentum(SGD):
     )
 
     def __init__(self, beta: float = 0.9) -> None:
+        super().__init__()
         self.beta = beta
         self.v: dict[str, Array] = {}
 
@@ -85,6 +84,7 @@ class Adam(SGD):
     )
 
     def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+        super().__init__()
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.m: dict[str, Array] = {}
         self.v: dict[str, Array] = {}

@@ -16,9 +16,11 @@
 // Train points are filled discs, test points rings, coloured by their label.
 
 import {
-  CLASS_COLORS, DIVERGING_STOPS, NEGATIVE, POSITIVE, divergingLUT, divergingScale, fmt,
+  CLASS_COLORS, DIVERGING_STOPS, NEGATIVE, POSITIVE, divergingLUT, divergingScale, fmt, paced,
 } from "./colors.js";
 import { d3 } from "./vendor.js";
+
+const MIN_REDRAW_MS = 66;
 
 function el(tag, className, text) {
   const e = document.createElement(tag);
@@ -118,7 +120,6 @@ export function createBoundary(container) {
   let pointsKey = "";
   let legendKey = "";
   let legendRange = null;
-  let raf = 0;
 
   function kind() {
     if (dataset?.kind) return dataset.kind;
@@ -159,7 +160,16 @@ export function createBoundary(container) {
       el("span", "bd-dot bd-test"), el("span", "bd-end", "test"));
   }
 
+  /**
+   * The colour scale of a regression: ±(largest |target|), as in TF Playground, so that the
+   * points and the surface share one scale; predictions beyond it saturate.
+   */
   function regressionMax() {
+    let m = 0;
+    for (const Y of [dataset?.Y_train, dataset?.Y_test]) {
+      for (const v of Y?.[0] ?? []) if (Number.isFinite(v) && Math.abs(v) > m) m = Math.abs(v);
+    }
+    if (m > 0) return m;
     if (!boundary) return 1;
     return Math.max(Math.abs(boundary.min), Math.abs(boundary.max)) || 1;
   }
@@ -227,7 +237,6 @@ export function createBoundary(container) {
 
   // ---------------------------------------------------------------- the plane
   function draw() {
-    raf = 0;
     buildLegend();
     const S = Math.floor(Math.min(wrap.clientWidth, wrap.clientHeight || wrap.clientWidth));
     if (S < 8) return;
@@ -339,9 +348,8 @@ export function createBoundary(container) {
     }
   }
 
-  function schedule() {
-    if (!raf) raf = requestAnimationFrame(draw);
-  }
+  // draw on an animation frame, at most ~15 times a second (frames come at up to 30/s)
+  const schedule = paced(draw, MIN_REDRAW_MS);
 
   const ro = new ResizeObserver(() => schedule());
   ro.observe(wrap);
@@ -359,7 +367,10 @@ export function createBoundary(container) {
     /** A boundary (from a state or a frame). Decoded now; drawn on the next frame. */
     update(b) {
       if (!b || !b.data) return;
+      const same = boundary && b.data === boundary.data && b.min === boundary.min &&
+        b.max === boundary.max && b.n === boundary.n;
       boundary = b;
+      if (same) return; // nothing to redraw (a converged run sends the same grid)
       bytes = decodeGrid(b.data);
       sig = hashBytes(bytes);
       canvas.dataset.signature = sig;
@@ -371,12 +382,11 @@ export function createBoundary(container) {
     },
     /** Draw now (normally drawing waits for the next animation frame). */
     redraw() {
-      if (raf) cancelAnimationFrame(raf);
-      draw();
+      schedule.now();
     },
     destroy() {
       ro.disconnect();
-      if (raf) cancelAnimationFrame(raf);
+      schedule.cancel();
       container.replaceChildren();
     },
   };

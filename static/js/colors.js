@@ -112,3 +112,73 @@ const SUB = "₀₁₂₃₄₅₆₇₈₉";
 export function subscript(n) {
   return String(n).replace(/[0-9]/g, (d) => SUB[+d]);
 }
+
+// ------------------------------------------------------------------ shared redraw pacing
+/**
+ * Run ``fn`` on an animation frame at most every ``ms`` milliseconds. The slots are aligned
+ * to one clock for every view, so that views redrawing at the same rate (the loss chart and
+ * the decision boundary in run mode) repaint in the same frame: one commit, not two.
+ * Returns a scheduler: call it to request a run; ``.cancel()`` drops a pending one;
+ * ``.now()`` runs it at once. A hidden tab (no animation frames) still runs it, late.
+ */
+export function paced(fn, ms = 66) {
+  let raf = 0;
+  let timer = 0;
+  let last = -Infinity;
+  const run = () => {
+    if (raf) cancelAnimationFrame(raf);
+    if (timer) clearTimeout(timer);
+    raf = 0;
+    timer = 0;
+    last = performance.now();
+    fn();
+  };
+  const onFrame = () => {
+    raf = 0;
+    run();
+  };
+  const request = () => {
+    if (raf || timer) return;
+    const now = performance.now();
+    if (now - last >= ms) {
+      raf = requestAnimationFrame(onFrame);
+      timer = setTimeout(run, 250); // no animation frames in a hidden tab
+      return;
+    }
+    const slot = Math.ceil(now / ms) * ms; // the next tick of the shared clock
+    timer = setTimeout(() => {
+      timer = 0;
+      raf = requestAnimationFrame(onFrame);
+      timer = setTimeout(run, 250);
+    }, Math.max(0, slot - now));
+  };
+  request.cancel = () => {
+    if (raf) cancelAnimationFrame(raf);
+    if (timer) clearTimeout(timer);
+    raf = 0;
+    timer = 0;
+  };
+  request.now = run;
+  return request;
+}
+
+/**
+ * Call ``fn`` after the page's theme changes (a class, data-theme or style attribute of
+ * <html> or <body>), at most once per animation frame. Returns a function that stops.
+ */
+export function onThemeChange(fn) {
+  let raf = 0;
+  const mo = new MutationObserver(() => {
+    if (!raf) raf = requestAnimationFrame(() => {
+      raf = 0;
+      fn();
+    });
+  });
+  const opts = { attributes: true, attributeFilter: ["class", "data-theme", "style"] };
+  mo.observe(document.documentElement, opts);
+  if (document.body) mo.observe(document.body, opts);
+  return () => {
+    mo.disconnect();
+    if (raf) cancelAnimationFrame(raf);
+  };
+}

@@ -14,7 +14,7 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 const OFFLINE_AFTER = 3; // failed attempts before "reconnecting" turns into "offline"
 const TAKEN_OVER = 4000; // close code: the session was resumed in another tab
 
-export function storedToken() {
+function storedToken() {
   try {
     return sessionStorage.getItem(TOKEN_KEY);
   } catch {

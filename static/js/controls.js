@@ -95,9 +95,9 @@ export function createControls({ send }) {
   }
 
   function setCounters(iteration, epoch, batchInEpoch) {
-    el.iteration.textContent = String(iteration);
-    el.epoch.textContent = String(epoch);
-    el.batch.textContent = `batch ${batchInEpoch} of ${perEpoch}`;
+    setText(el.iteration, String(iteration));
+    setText(el.epoch, String(epoch));
+    setText(el.batch, `batch ${batchInEpoch} of ${perEpoch}`);
   }
 
   function update(s) {
@@ -117,9 +117,9 @@ export function createControls({ send }) {
   function updateFrame(frame) {
     const current = Math.max(frame.iteration - 1, 0);
     setCounters(frame.iteration, frame.epoch, (current % perEpoch) + 1);
-    el.phase.textContent = "training";
+    setText(el.phase, "training");
     el.phase.dataset.phase = "";
-    el.phaseHelp.textContent = "whole iterations run on the fast path; Pause to inspect one";
+    setText(el.phaseHelp, "whole iterations run on the fast path; Pause to inspect one");
   }
 
   // ------------------------------------------------------------------ the plan strip
@@ -171,8 +171,13 @@ export function createControls({ send }) {
   };
 }
 
+/** Change text only when it differs: run mode updates 30 times a second, layout is not free. */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 /** "dW[2]" for a step description (the quantity it computed). */
-export function resultName(info) {
+function resultName(info) {
   return info.result?.name ?? info.quantity;
 }
 
@@ -181,7 +186,7 @@ export function resultName(info) {
  * (app/engine/stepper.py build_plan), for the progress strip. If our count disagrees with
  * the server's, we fall back to unlabeled cells rather than show wrong labels.
  */
-export function buildPlan(s) {
+function buildPlan(s) {
   const L = s.sizes.length - 1;
   const shortcut = s.shortcut_latex !== null;
   const plan = [];

@@ -11,7 +11,7 @@
 // entry the server computed ([data-testid="equation-check"], data-match="true").
 
 import { katex } from "./vendor.js";
-import { fmt, fmtTex, subscript } from "./colors.js";
+import { cssVar, fmt, fmtTex, subscript } from "./colors.js";
 import { entry, focusedEntry, gTex, resolveMatrix, shownStep, texName } from "./matrices.js";
 
 const KATEX = {
@@ -37,6 +37,7 @@ const PHASE_OF = {
 const SHOWN_TERMS = 3; // a long sum shows its first terms, "…", and its total
 let shownTerms = SHOWN_TERMS; // fewer in a narrow panel
 const DENSITIES = ["roomy", "compact", "tight", "focus"];
+const SHRINK = [1, 0.92, 0.85, 0.78]; // whole-panel type scale when even "focus" overflows
 
 // ------------------------------------------------------------------ generic equations
 function costTex(loss, reg) {
@@ -165,6 +166,11 @@ function joinSigned(parts) {
   return out;
 }
 
+/** null (not computed, or not finite on the server) as NaN, so that sums show it. */
+function nz(v) {
+  return v === null || v === undefined ? NaN : v;
+}
+
 function allFinite(...vs) {
   return vs.every((v) => v !== null && v !== undefined && Number.isFinite(v));
 }
@@ -208,15 +214,15 @@ export function writeOut(state, focus, opts = {}, prev = null, terms = SHOWN_TER
       const terms = [];
       let s = 0;
       for (let j = 0; j < n; j++) {
-        const w = W[i][j];
-        const a = Aprev[j][k];
+        const w = nz(W[i][j]);
+        const a = nz(Aprev[j][k]);
         s += w * a;
         terms.push(`${fac(w)}\\cdot ${fac(a)}`);
       }
-      computed = s + b[i][0];
+      computed = s + nz(b[i][0]);
       lines.push(String.raw`Z^{[${l}]}${sub(I, K)} &= \textstyle\sum_{j=1}^{${n}} W^{[${l}]}${sub(I, "j")}\, A^{[${l - 1}]}${sub("j", K)} + b^{[${l}]}_{${I}}`);
-      lines.push(`&= ${sumTex(terms)} ${b[i][0] < 0 ? "-" : "+"} ${num(Math.abs(b[i][0]))}`);
-      if (n > shownTerms + 1) lines.push(`&= ${num(s)} ${b[i][0] < 0 ? "-" : "+"} ${num(Math.abs(b[i][0]))} = ${res4(computed)}`);
+      lines.push(`&= ${sumTex(terms)} ${nz(b[i][0]) < 0 ? "-" : "+"} ${num(Math.abs(nz(b[i][0])))}`);
+      if (n > shownTerms + 1) lines.push(`&= ${num(s)} ${nz(b[i][0]) < 0 ? "-" : "+"} ${num(Math.abs(nz(b[i][0])))} = ${res4(computed)}`);
       else lines.push(`&= ${res4(computed)}`);
       break;
     }
@@ -295,7 +301,7 @@ export function writeOut(state, focus, opts = {}, prev = null, terms = SHOWN_TER
         const A = lay(l).A;
         const dA = lay(l).dA;
         let dot = 0;
-        for (let r = 0; r < A.length; r++) dot += dA[r][k] * A[r][k];
+        for (let r = 0; r < A.length; r++) dot += nz(dA[r][k]) * nz(A[r][k]);
         computed = a * (da - dot);
         lines.push(String.raw`${lhs} &= a_{${I}}\big(dA_{${I}} - \textstyle\sum_c dA_c\, a_c\big)`);
         lines.push(`&= ${fac(a)}\\big(${num(da)} - ${fac(dot)}\\big) = ${res4(computed)}`);
@@ -324,12 +330,12 @@ export function writeOut(state, focus, opts = {}, prev = null, terms = SHOWN_TER
       const terms = [];
       let s = 0;
       for (let kk = 0; kk < m; kk++) {
-        const p = dZ[i][kk] * Aprev[c][kk];
+        const p = nz(dZ[i][kk]) * nz(Aprev[c][kk]);
         s += p;
-        terms.push(`${fac(dZ[i][kk])}\\cdot ${fac(Aprev[c][kk])}`);
+        terms.push(`${fac(nz(dZ[i][kk]))}\\cdot ${fac(nz(Aprev[c][kk]))}`);
       }
       const lam = state.l2 ?? 0;
-      const reg = lam > 0 ? (lam / m) * lay(l).W[i][c] : 0;
+      const reg = lam > 0 ? (lam / m) * nz(lay(l).W[i][c]) : 0;
       computed = s / m + reg;
       const regT = lam > 0 ? String.raw` + \tfrac{\lambda}{m}W^{[${l}]}${sub(I, J)}` : "";
       lines.push(String.raw`dW^{[${l}]}${sub(I, J)} &= \tfrac{1}{m}\textstyle\sum_{k=1}^{m} dZ^{[${l}]}${sub(I, "k")}\, A^{[${l - 1}]}${sub(J, "k")}${regT}`);
@@ -342,8 +348,8 @@ export function writeOut(state, focus, opts = {}, prev = null, terms = SHOWN_TER
       const terms = [];
       let s = 0;
       for (let kk = 0; kk < m; kk++) {
-        s += dZ[i][kk];
-        terms.push(num(dZ[i][kk]));
+        s += nz(dZ[i][kk]);
+        terms.push(num(nz(dZ[i][kk])));
       }
       computed = s / m;
       lines.push(String.raw`db^{[${l}]}_{${I}} &= \tfrac{1}{m}\textstyle\sum_{k=1}^{m} dZ^{[${l}]}${sub(I, "k")}`);
@@ -358,8 +364,8 @@ export function writeOut(state, focus, opts = {}, prev = null, terms = SHOWN_TER
       const terms = [];
       let s = 0;
       for (let r = 0; r < n; r++) {
-        s += W[r][i] * dZ[r][k];
-        terms.push(`${fac(W[r][i])}\\cdot ${fac(dZ[r][k])}`);
+        s += nz(W[r][i]) * nz(dZ[r][k]);
+        terms.push(`${fac(nz(W[r][i]))}\\cdot ${fac(nz(dZ[r][k]))}`);
       }
       computed = s;
       lines.push(String.raw`dA^{[${l - 1}]}${sub(I, K)} &= \textstyle\sum_{i=1}^{${n}} W^{[${l}]}${sub("i", I)}\, dZ^{[${l}]}${sub("i", K)}`);
@@ -409,8 +415,8 @@ function exampleLoss(loss, out, Y, k) {
   if (loss === "bce") {
     let t = 0;
     for (let r = 0; r < out.Z.length; r++) {
-      const z = out.Z[r][k];
-      const y = Y[r][k];
+      const z = nz(out.Z[r][k]);
+      const y = nz(Y[r][k]);
       t += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
     }
     return t;
@@ -419,11 +425,11 @@ function exampleLoss(loss, out, Y, k) {
     const col = out.Z.map((r) => r[k]);
     const mx = Math.max(...col);
     const lse = mx + Math.log(col.reduce((t, v) => t + Math.exp(v - mx), 0));
-    return col.reduce((t, z, r) => t - Y[r][k] * (z - lse), 0);
+    return col.reduce((t, z, r) => t - nz(Y[r][k]) * (z - lse), 0);
   }
   let t = 0;
   for (let r = 0; r < out.A.length; r++) {
-    const d = out.A[r][k] - Y[r][k];
+    const d = nz(out.A[r][k]) - nz(Y[r][k]);
     t += 0.5 * d * d;
   }
   return t;
@@ -432,18 +438,18 @@ function exampleLoss(loss, out, Y, k) {
 function lossOfExample(loss, out, Y, k, value) {
   const K = k + 1;
   if (loss === "bce" && out.A.length === 1) {
-    const a = out.A[0][k];
-    const y = Y[0][k];
+    const a = nz(out.A[0][k]);
+    const y = nz(Y[0][k]);
     // −[y log a + (1 − y) log(1 − a)] with the numbers
     return String.raw`\mathcal{L}^{(${K})} &= -\big[${num(y)}\log ${num(a)} + ${num(1 - y)}\log ${num(1 - a)}\big] = ${num(value)}`;
   }
   if (loss === "cross_entropy") {
     let cStar = 0;
-    for (let r = 0; r < Y.length; r++) if (Y[r][k] > Y[cStar][k]) cStar = r;
-    return String.raw`\mathcal{L}^{(${K})} &= -\log a_{${cStar + 1}} = -\log ${num(out.A[cStar][k])} = ${num(value)}`;
+    for (let r = 0; r < Y.length; r++) if (nz(Y[r][k]) > nz(Y[cStar][k])) cStar = r;
+    return String.raw`\mathcal{L}^{(${K})} &= -\log a_{${cStar + 1}} = -\log ${num(nz(out.A[cStar][k]))} = ${num(value)}`;
   }
   if (loss === "mse" && out.A.length === 1) {
-    return String.raw`\mathcal{L}^{(${K})} &= \tfrac12(a - y)^2 = \tfrac12(${num(out.A[0][k])} - ${fac(Y[0][k])})^2 = ${num(value)}`;
+    return String.raw`\mathcal{L}^{(${K})} &= \tfrac12(a - y)^2 = \tfrac12(${num(nz(out.A[0][k]))} - ${fac(nz(Y[0][k]))})^2 = ${num(value)}`;
   }
   return String.raw`\mathcal{L}^{(${K})} &= ${num(value)}`;
 }
@@ -533,14 +539,13 @@ export function createEquationPanel(container) {
   numbers.dataset.testid = "equation-numbers";
   const check = el("div", "ep-check");
   check.dataset.testid = "equation-check";
-  const headRow = el("div", "ep-head-row");
-  headRow.append(head, check);
-  current.append(headRow, eqLine, why, numbers);
+  current.append(head, eqLine, why, numbers, check);
   container.append(list, current);
 
   let listSig = "";
   const items = new Map(); // equation id → element
   let fittedFor = ""; // the panel size, font and equations the density was fitted for
+  let shrink = 0; // index into SHRINK
   let prevState = null; // the state before the current one (old W for the update)
   let seenState = null;
 
@@ -646,27 +651,45 @@ export function createEquationPanel(container) {
    * step); it starts again from "roomy" when the panel's size, font or equations change.
    */
   function fit(state, focus, opts) {
-    numbers.style.fontSize = "";
-    const sw = numbers.scrollWidth; // the one layout most steps need
-    const cw = numbers.clientWidth;
     const sizeKey = `${container.clientWidth}x${container.clientHeight}|${listSig}|` +
-      getComputedStyle(container).fontSize;
-    if (sw > cw + 1) {
-      const base = parseFloat(getComputedStyle(numbers).fontSize);
-      const f = Math.max(12, Math.floor(base * 0.75), Math.floor((base * cw) / sw));
-      numbers.style.fontSize = `${f}px`;
-      if (numbers.scrollWidth > numbers.clientWidth + 1) showNumbers(state, focus, opts, 2);
-    }
+      cssVar(container, "--view-font-scale", "1");
     let i = DENSITIES.indexOf(container.dataset.density);
     if (sizeKey !== fittedFor || i < 0) {
       fittedFor = sizeKey;
       i = 0;
+      shrink = 0;
       container.dataset.density = DENSITIES[0];
+      container.style.fontSize = "";
     }
-    while (i < DENSITIES.length - 1 && container.scrollHeight > container.clientHeight + 1) {
+    fitWidth(numbers, () => showNumbers(state, focus, opts, 2));
+    fitWidth(why);
+    const over = () => container.scrollHeight > container.clientHeight + 1;
+    while (i < DENSITIES.length - 1 && over()) {
       i += 1;
       container.dataset.density = DENSITIES[i];
     }
+    // last resort: smaller type for the whole panel
+    if (shrink === 0 && !over()) return;
+    const base = parseFloat(getComputedStyle(container).fontSize) / (SHRINK[shrink] ?? 1);
+    while (true) {
+      container.style.fontSize = shrink ? `${base * SHRINK[shrink]}px` : "";
+      fitWidth(numbers, () => showNumbers(state, focus, opts, 2));
+      fitWidth(why);
+      if (shrink >= SHRINK.length - 1 || !over()) break;
+      shrink += 1;
+    }
+  }
+
+  /** Shrink an element's font (and then call ``fallback``) until it is not wider than its box. */
+  function fitWidth(node, fallback) {
+    node.style.fontSize = "";
+    if (node.hidden) return;
+    const sw = node.scrollWidth;
+    const cw = node.clientWidth;
+    if (sw <= cw + 1) return;
+    const base = parseFloat(getComputedStyle(node).fontSize);
+    node.style.fontSize = `${Math.max(11, Math.floor(base * 0.75), Math.floor((base * cw) / sw))}px`;
+    if (fallback && node.scrollWidth > node.clientWidth + 1) fallback();
   }
 
   function showNumbers(state, focus, opts, terms) {
@@ -685,8 +708,10 @@ export function createEquationPanel(container) {
       numbers.dataset.entry = out.label;
       numbers.dataset.lines = String(out.lines.length);
       numbers.setAttribute("aria-label", `${out.label} = ${String(out.server)}`);
-      const ok = allFinite(out.computed, out.server) &&
-        Math.abs(out.computed - out.server) <= 1e-9 + 1e-7 * Math.abs(out.server);
+      // both not finite (a diverged run) also agree
+      const bothBad = !allFinite(out.computed) && !allFinite(out.server);
+      const ok = bothBad || (allFinite(out.computed, out.server) &&
+        Math.abs(out.computed - out.server) <= 1e-9 + 1e-7 * Math.abs(out.server));
       check.hidden = false;
       check.dataset.match = String(ok);
       check.dataset.value = String(out.server);
@@ -694,7 +719,8 @@ export function createEquationPanel(container) {
       check.classList.toggle("is-bad", !ok);
       check.replaceChildren(
         el("span", "ep-check-mark", ok ? "✓" : "✗"),
-        el("span", "", ok ? ` server: ${out.label} = ${fmt(out.server, 6)}`
+        el("span", "", bothBad ? ` not a finite number, as on the server (${out.label}: diverged)`
+          : ok ? ` matches the server: ${out.label} = ${fmt(out.server, 6)}`
           : ` server: ${out.label} = ${fmt(out.server, 6)} ≠ ${fmt(out.computed, 6)}`),
       );
       check.title = ok ? "The numbers written out give the value the server computed" +

@@ -1,27 +1,20 @@
-// Number formatting shared by every view, so that the same number reads the same everywhere.
+// Number formatting for the page's own views (control bar, diagram, setup, teaching states).
 //
-// The server sends NaN and ±inf as null (JSON cannot carry them), so null means "not a finite
-// number" once a value exists; views that need to tell "not computed yet" apart pass
-// `missing` explicitly.
+// Readable numbers come from the views' formatter (colors.fmt), so that a number reads the same
+// in the diagram as in the equations and matrices. What is added here is what the page needs
+// on top: the server sends NaN and ±inf as null (JSON cannot carry them), so once a value
+// exists, null means "not a finite number" and is shown as NaN.
+
+import { fmt } from "./colors.js";
 
 const MINUS = "\u2212"; // a real minus sign: a hyphen is hard to see from the back row
 
-/** A compact number for labels: 4 significant digits, scientific only when it must be. */
-export function num(v, digits = 4) {
-  if (v === null || v === undefined) return "NaN";
-  if (typeof v !== "number" || !Number.isFinite(v)) return String(v);
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  let text;
-  if (a >= 1e5 || a < 1e-3) {
-    text = v.toExponential(Math.max(digits - 2, 1)).replace("e+", "e");
-  } else {
-    text = trimZeros(v.toPrecision(digits));
-  }
-  return text.replace("-", MINUS);
+/** A readable number (``digits`` significant digits), "NaN" for null. */
+export function num(v, digits = 3) {
+  return v === null || v === undefined ? "NaN" : fmt(v, digits);
 }
 
-/** Fixed decimals (for values that sit in a small range, like activations). */
+/** Fixed decimals, for values in a small range (activations inside the neurons). */
 export function fixed(v, decimals = 2) {
   if (v === null || v === undefined) return "NaN";
   const text = v.toFixed(decimals);
@@ -31,26 +24,9 @@ export function fixed(v, decimals = 2) {
 
 /** The exact number as the server sent it (what tooltips and data-value attributes carry). */
 export function exact(v) {
-  if (v === null || v === undefined) return "NaN";
-  return String(v);
+  return v === null || v === undefined ? "NaN" : String(v);
 }
 
 export function percent(v, decimals = 1) {
-  if (v === null || v === undefined) return "—";
-  return `${(v * 100).toFixed(decimals)}%`;
-}
-
-/** "3×4" from [3, 4]. */
-export function shape(dims) {
-  return dims.join("×");
-}
-
-/** Iterations per second, or "max" for null. */
-export function speed(v) {
-  return v === null ? "max" : `${v}/s`;
-}
-
-function trimZeros(text) {
-  if (!text.includes(".") || text.includes("e")) return text;
-  return text.replace(/\.?0+$/, "");
+  return v === null || v === undefined ? "—" : `${(v * 100).toFixed(decimals)}%`;
 }

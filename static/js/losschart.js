@@ -14,9 +14,10 @@
 // data-points (the number of plotted values, all series together).
 
 import { uPlot } from "./vendor.js";
-import { cssVar, fmt } from "./colors.js";
+import { cssVar, fmt, onThemeChange, paced } from "./colors.js";
 
 const MAX_POINTS = 5000;
+const MIN_REDRAW_MS = 66; // at most ~15 redraws a second: frames come at up to 30/s
 
 // Okabe–Ito colours (distinct for colour-blind viewers), one per series.
 const SERIES = [
@@ -32,6 +33,48 @@ function el(tag, className, text) {
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+
+/** Log axis: powers of ten only, at most about six of them. */
+function logSplits(u, axisIdx, min, max) {
+  if (!(min > 0) || !(max > 0)) return [];
+  let lo = Math.floor(Math.log10(min));
+  let hi = Math.ceil(Math.log10(max));
+  if (hi === lo) hi += 1;
+  const step = Math.max(1, Math.ceil((hi - lo) / 6));
+  const out = [];
+  for (let e = lo; e <= hi; e += step) {
+    const v = 10 ** e;
+    if (v >= min * 0.999 && v <= max * 1.001) out.push(v);
+  }
+  if (out.length < 2) {
+    out.length = 0;
+    out.push(min, max);
+  }
+  return out;
+}
+
+function logValues(u, splits) {
+  return splits.map((v) => {
+    const e = Math.log10(v);
+    if (Math.abs(e - Math.round(e)) > 1e-9) return fmt(v, 2);
+    const k = Math.round(e);
+    if (k >= -2 && k <= 3) return fmt(v, 3);
+    return `10${String(k).replace(/[-0-9]/g, (ch) => SUPERSCRIPT[ch])}`;
+  });
+}
+
+/** The index nearest to i where ``ys`` has a value (i itself when it has one). */
+function nearestValue(ys, i) {
+  if (!ys || ys[i] !== null) return i;
+  for (let d = 1; d < ys.length; d++) {
+    if (i - d >= 0 && ys[i - d] !== null && ys[i - d] !== undefined) return i - d;
+    if (i + d < ys.length && ys[i + d] !== null && ys[i + d] !== undefined) return i + d;
+    if (i - d < 0 && i + d >= ys.length) break;
+  }
+  return i;
 }
 
 const pct = (v) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)}%`);
@@ -61,8 +104,6 @@ export function createLossChart(container) {
   let plot = null;
   let logScale = false;
   let hasAcc = false;
-  let raf = 0;
-  let timer = 0;
   let plotted = 0;
 
   // ---------------------------------------------------------------- storage
@@ -149,7 +190,12 @@ export function createLossChart(container) {
     return {
       ...size(),
       pxAlign: 0,
-      cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 8 } },
+      cursor: {
+        drag: { x: false, y: false, setScale: false },
+        points: { size: 8 },
+        // the metrics come once per frame, not every iteration: hover shows the nearest one
+        dataIdx: (u, si, i) => nearestValue(u.data[si], i),
+      },
       scales: {
         x: { time: false },
         y: logScale ? { distr: 3, log: 10 } : { auto: true, range: (u, lo, hi) => padRange(lo, hi) },
@@ -157,7 +203,9 @@ export function createLossChart(container) {
       },
       axes: [
         axis({ label: "iteration", labelSize: 18, size: 34 }),
-        axis({ label: "cost", labelSize: 18, size: 52, values: (u, v) => v.map((x) => fmt(x, 3)) }),
+        logScale
+          ? axis({ label: "cost", labelSize: 18, size: 52, splits: logSplits, values: logValues })
+          : axis({ label: "cost", labelSize: 18, size: 52, values: (u, v) => v.map((x) => fmt(x, 3)) }),
         axis({
           scale: "acc", side: 1, show: hasAcc, grid: { show: false }, size: 46,
           values: (u, v) => v.map((x) => `${Math.round(x * 100)}%`),
@@ -212,10 +260,14 @@ export function createLossChart(container) {
   }
 
   function rebuild() {
+    themeKey = themeKeyNow();
     if (plot) plot.destroy();
     plot = null;
     if (!xs.length) return;
     plot = new uPlot(options(), view(), plotHost);
+    // the legend it mounted may have taken height from the plot area
+    const s = size();
+    if (s.width !== plot.width || s.height !== plot.height) plot.setSize(s);
   }
 
   function countPoints() {
@@ -225,10 +277,6 @@ export function createLossChart(container) {
   }
 
   function flush() {
-    if (raf) cancelAnimationFrame(raf);
-    if (timer) clearTimeout(timer);
-    raf = 0;
-    timer = 0;
     const acc = cols[3].some((v) => v !== null) || cols[4].some((v) => v !== null);
     empty.hidden = xs.length > 0;
     if (!xs.length) {
@@ -243,12 +291,8 @@ export function createLossChart(container) {
     container.dataset.points = String(plotted);
   }
 
-  function schedule() {
-    if (raf) return;
-    raf = requestAnimationFrame(flush);
-    // a hidden tab gets no animation frames: flush anyway, rarely
-    timer = setTimeout(flush, 250);
-  }
+  // one redraw per animation frame, at most ~15 a second, in step with the boundary's
+  const schedule = paced(flush, MIN_REDRAW_MS);
 
   // ---------------------------------------------------------------- controls
   logBtn.addEventListener("click", () => api.setLogScale(!logScale));
@@ -260,6 +304,15 @@ export function createLossChart(container) {
     }
   });
   ro.observe(plotHost);
+  // axis and grid colours come from the theme: rebuild when it changes
+  const themeKeyNow = () => {
+    const t = theme();
+    return `${t.fg}|${t.muted}|${t.grid}|${scaleFactor()}`;
+  };
+  let themeKey = "";
+  const stopTheme = onThemeChange(() => {
+    if (themeKeyNow() !== themeKey && plot) api.refresh();
+  });
 
   const api = {
     /** Forget every point (a new configuration or a reset). */
@@ -296,7 +349,7 @@ export function createLossChart(container) {
       logBtn.setAttribute("aria-pressed", String(logScale));
       logBtn.classList.toggle("is-on", logScale);
       rebuild();
-      flush();
+      schedule.now();
     },
     /** Values plotted, all series together (what data-points shows after a redraw). */
     pointCount() {
@@ -305,12 +358,12 @@ export function createLossChart(container) {
     /** Re-read the theme's colours (after the page switches theme). */
     refresh() {
       rebuild();
-      flush();
+      schedule.now();
     },
     destroy() {
       ro.disconnect();
-      if (raf) cancelAnimationFrame(raf);
-      if (timer) clearTimeout(timer);
+      stopTheme();
+      schedule.cancel();
       if (plot) plot.destroy();
       container.replaceChildren();
     },

@@ -2,6 +2,7 @@
 // message to the views that show it. Views never talk to each other; they get the server's
 // messages (state, frame, dataset, gradcheck) and send user intents through `send`.
 
+import { paced } from "./colors.js";
 import { createConnection } from "./connection.js";
 import { createControls } from "./controls.js";
 import { createKeyboard } from "./keyboard.js";
@@ -118,6 +119,14 @@ async function main() {
     loadView("./boundary.js", "createBoundary", $("boundary-host"), "decision boundary"),
   ]);
 
+  // what the page knows
+  const app = { hello: null, dataset: null, state: null, gradcheck: null };
+  window.__backprop = app; // for debugging from the console (tests read the wire instead)
+  let charted = -1; // the last iteration the loss chart has
+  const metricsAt = new Map(); // iteration → metrics, for rewinding the chart
+  let picked = null; // {layer, unit, input?}: a neuron or link clicked in the diagram
+  let urlPending = urlConfig; // the shared link's setup, until the engine runs it
+
   let connection = null;
   const send = (msg) => {
     const ok = connection?.send(msg) ?? false;
@@ -155,28 +164,21 @@ async function main() {
     if (app.state) showStep(app.state);
   });
 
-  // ------------------------------------------------------------------ what the page knows
-  const app = { hello: null, dataset: null, state: null, gradcheck: null };
-  window.__backprop = app; // for debugging from the console (tests read the wire instead)
-  let charted = -1; // the last iteration the loss chart has
-  const metricsAt = new Map(); // iteration → metrics, for rewinding the chart
-  let picked = null; // {layer, unit, input?}: a neuron or link clicked in the diagram
-  let urlPending = urlConfig; // the shared link's setup, until the engine runs it
 
   function matchesUrl(config) {
-    return Object.entries(urlPending).every(([k, v]) => JSON.stringify(config[k]) === JSON.stringify(v));
+    const same = ([k, v]) => JSON.stringify(config[k]) === JSON.stringify(v);
+    return Object.entries(urlPending).every(same);
   }
 
   function showMetrics(metrics) {
     const note = $("metrics-note");
     const kind = app.dataset?.kind;
-    if (!metrics || metrics.train_cost === null) {
-      note.textContent = "";
-    } else if (kind === "regression") {
-      note.textContent = `test J ${num(metrics.test_cost, 3)}`;
-    } else {
-      note.textContent = `accuracy train ${percent(metrics.train_accuracy, 0)} · test ${percent(metrics.test_accuracy, 0)}`;
+    let text = "";
+    if (metrics && metrics.train_cost !== null) {
+      text = kind === "regression" ? `test J ${num(metrics.test_cost, 3)}`
+        : `accuracy train ${percent(metrics.train_accuracy, 0)} · test ${percent(metrics.test_accuracy, 0)}`;
     }
+    if (note.textContent !== text) note.textContent = text; // 30 frames a second: skip no-ops
   }
 
   function onHello(msg) {
@@ -185,6 +187,9 @@ async function main() {
   }
 
   function onDataset(msg) {
+    pendingFrame = null; // a new run: the old one's frames and costs are history
+    pendingCosts = [];
+    scheduleFrame.cancel();
     app.dataset = msg;
     charted = -1;
     metricsAt.clear();
@@ -194,6 +199,7 @@ async function main() {
   }
 
   function onState(s) {
+    dropPendingFrame();
     app.state = s;
     controls.update(s);
     network.update(s);
@@ -241,13 +247,42 @@ async function main() {
     charted = s.iteration;
   }
 
+  // Run mode: frames arrive about 30 times a second on the network's schedule. They are applied
+  // on the views' shared redraw clock (colors.paced), the latest only, with the costs of any
+  // skipped one: the diagram, counters, chart and boundary then repaint in one frame, not four.
+  let pendingFrame = null;
+  let pendingCosts = [];
+  const scheduleFrame = paced(applyFrame);
+
   function onFrame(f) {
+    pendingCosts.push(...f.costs);
+    if (pendingCosts.length > 5000) chartCosts(); // a hidden tab gets no animation frames
+    pendingFrame = f;
+    scheduleFrame();
+  }
+
+  function chartCosts() {
+    const fresh = pendingCosts.filter(([it]) => it > charted);
+    pendingCosts = [];
+    if (fresh.length) call(chart, "addCosts", fresh);
+  }
+
+  /** A state supersedes a frame not yet shown; its costs still belong on the chart. */
+  function dropPendingFrame() {
+    chartCosts();
+    pendingFrame = null;
+    scheduleFrame.cancel();
+  }
+
+  function applyFrame() {
+    const f = pendingFrame;
+    if (!f) return;
+    pendingFrame = null;
     controls.updateFrame(f);
     network.updateFrame(f);
     teaching.updateFrame(f);
     call(boundary, "update", f.boundary);
-    const fresh = f.costs.filter(([it]) => it > charted);
-    if (fresh.length) call(chart, "addCosts", fresh);
+    chartCosts();
     if (f.iteration > charted) {
       call(chart, "addMetrics", f.iteration, f.metrics);
       charted = f.iteration;

@@ -18,8 +18,8 @@
 
 import { katex } from "./vendor.js";
 import {
-  DIVERGING_STOPS, MISSING, cssVar, divergingLUT, divergingScale, fmt, maxAbs, subscript,
-  textOn,
+  DIVERGING_STOPS, MISSING, cssVar, divergingLUT, divergingScale, fmt, maxAbs, onThemeChange,
+  subscript, textOn,
 } from "./colors.js";
 
 const ALL_DOM_LIMIT = 4096; // every cell is a DOM element up to this many cells in the panel
@@ -361,6 +361,11 @@ export function createMatrixPanel(container) {
     });
   });
   ro.observe(body);
+  // the cell separators are painted in the theme's background colour
+  let paintedBg = "";
+  const stopTheme = onThemeChange(() => {
+    if (lastArgs && cssVar(container, "--bg", "#ffffff") !== paintedBg) render(...lastArgs);
+  });
 
   // ---------------------------------------------------------------- one matrix
   function buildBlock(spec) {
@@ -462,21 +467,21 @@ export function createMatrixPanel(container) {
     const cells = el("div", "mp-cells");
     cells.style.gridTemplateColumns = `repeat(${domCols}, ${cw}px)`;
     cells.style.gridAutoRows = `${ch}px`;
-    // numbers inside the cells when every one of them fits
-    const fontPx = clamp(Math.min(ch * 0.5, 15), 10, 15);
+    // numbers inside the cells when every one of them fits (at ≥ 10 px)
+    let fontPx = clamp(Math.min(ch * 0.5, 15), 10, 15);
     let showText = cw >= TEXT_CELL_W && ch >= TEXT_CELL_H;
     const texts = [];
     if (showText) {
-      for (let r = 0; r < rows && showText; r++) {
+      let longest = 0;
+      for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
           const t = fmt(entry(resolved, r, c), 2);
-          if (t.length * fontPx * 0.6 > cw - 4) {
-            showText = false;
-            break;
-          }
+          longest = Math.max(longest, t.length);
           texts.push(t);
         }
       }
+      fontPx = Math.min(fontPx, (cw - 6) / (longest * 0.62));
+      showText = fontPx >= 10;
     }
     const scale = showText ? divergingScale(spec.max) : null;
     // one HTML string: much faster than createElement + dataset for thousands of cells
@@ -613,6 +618,7 @@ export function createMatrixPanel(container) {
     const total = specs.reduce((t, s) => t + s.rows * s.cols, 0);
     const allDom = total <= ALL_DOM_LIMIT;
     const bg = cssVar(container, "--bg", "#ffffff");
+    paintedBg = bg;
     for (const s of specs) {
       const cw = s.exampleAxis === "cols" ? smc
         : s.exampleAxis === "rows" ? Math.min(sn, Math.max(ASPECT * smr, MIN_SIDE)) : sn;
@@ -630,6 +636,7 @@ export function createMatrixPanel(container) {
     },
     destroy() {
       ro.disconnect();
+      stopTheme();
       if (pending) cancelAnimationFrame(pending);
       container.replaceChildren();
     },

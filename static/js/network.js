@@ -32,9 +32,17 @@ function linkWidth(w, scale = 1) {
   return scale * (0.6 + 6.5 * Math.tanh(Math.abs(w) / 1.5));
 }
 
-/** Projector mode thickens every line (a CSS variable, so the theme owns the number). */
+/**
+ * Projector mode thickens every line (a CSS variable, so the theme owns the number). Read once
+ * per theme change: reading computed style on every run-mode frame would force a style pass.
+ */
+let cachedLinkScale = null;
 function linkScale() {
-  return parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--link-scale")) || 1;
+  if (cachedLinkScale === null) {
+    const v = getComputedStyle(document.documentElement).getPropertyValue("--link-scale");
+    cachedLinkScale = parseFloat(v) || 1;
+  }
+  return cachedLinkScale;
 }
 
 /** The value of a matrix entry, or undefined when the matrix has not been computed yet. */
@@ -510,7 +518,6 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
     const [l, j, k] = ["layer", "row", "col"].map((a) => Number(hit.dataset[a]));
     hoveredLink = refs.links[l]?.[j]?.[k]?.line ?? null;
     hoveredLink?.classList.add("is-hovered");
-    hit.dataset.testid = "link-hit";
     showTip(event, linkTip(l, j, k));
   });
   root.addEventListener("pointermove", (event) => {
@@ -570,6 +577,7 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
     if (event.key === "Escape" && selected) closeDetail();
   });
   document.addEventListener("backprop:themechange", () => {
+    cachedLinkScale = null;
     if (!state) return;
     structureKey = ""; // fonts and radii depend on projector mode: lay out again
     update(state);

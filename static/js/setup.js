@@ -175,7 +175,7 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
   const thumbs = new Map();
 
   // ---------------------------------------------------------------- build the form
-  const presetList = h("div", { class: "preset-list", role: "list" });
+  const presetList = h("div", { class: "preset-list" });
   const datasetGroup = h("div", { class: "dataset-grid", role: "radiogroup", "aria-labelledby": "lbl-dataset" });
   for (const d of DATASETS) {
     const canvas = h("canvas", { width: 56, height: 56, "aria-hidden": "true" });
@@ -206,6 +206,7 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
   const newSeed = h("button", { type: "button", class: "btn btn-small", textContent: "New seed" });
   const apply = h("button", { type: "submit", class: "btn btn-primary", textContent: "Apply and restart" });
   const copy = h("button", { type: "button", class: "btn", textContent: "Copy link" });
+  // its text must not change the footer's layout: a click that starts on Apply must end there
   const dirtyNote = h("span", { class: "dirty-note", textContent: "" });
 
   const row = (label, forId, control, field, hint = null) => h("div", { class: "form-row" },
@@ -231,7 +232,7 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
         "config.batch_size", "one iteration = one batch; one epoch = every batch once")),
     h("section", {},
       h("h3", { textContent: "Network" }),
-      h("div", { class: "form-row" },
+      h("div", { class: "form-row form-row-stack" },
         h("span", { class: "label", textContent: "Hidden layers" }),
         layersBox, addLayer, errorSlot("config.hidden_layers"), errorSlot("config.activation")),
       row("Output + loss", "head", head, "config.output_activation"),
@@ -242,7 +243,8 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
       row("Optimizer", "optimizer", optimizer, "config.optimizer"),
       row("L2 λ", "l2", l2, "config.l2", "changes apply live"),
       row("Seed", "seed", [seed, newSeed], "config.seed", "same seed, same data, same run")),
-    h("footer", { class: "form-footer" }, apply, copy, dirtyNote, errorSlot("config")));
+    errorSlot("config"),
+    h("footer", { class: "form-footer" }, apply, copy, dirtyNote));
   host.replaceChildren(form);
 
   // ---------------------------------------------------------------- draft <-> form
@@ -297,8 +299,8 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
       const count = h("output", { class: "units", textContent: String(units), "aria-label": `Layer ${i + 1} neurons` });
       const act = select(`act-${i}`, ACTIVATIONS.map((a) => ({ id: a, label: a })), acts[i]);
       act.setAttribute("aria-label", `Activation of layer ${i + 1}`);
-      const remove = h("button", { type: "button", class: "btn btn-small btn-quiet", textContent: "Remove",
-        "aria-label": `Remove layer ${i + 1}` });
+      const remove = h("button", { type: "button", class: "btn btn-small btn-quiet", textContent: "×",
+        "aria-label": `Remove layer ${i + 1}`, title: `Remove layer ${i + 1}` });
       minus.addEventListener("click", () => changeUnits(i, -1));
       plus.addEventListener("click", () => changeUnits(i, +1));
       act.addEventListener("change", () => {
@@ -353,7 +355,7 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
   function refreshDirty() {
     const dirty = isDirty();
     apply.classList.toggle("is-dirty", dirty);
-    dirtyNote.textContent = dirty ? "unapplied changes" : "";
+    dirtyNote.textContent = dirty ? "not applied yet" : "";
   }
 
   // ---------------------------------------------------------------- events
@@ -459,7 +461,7 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
       return;
     }
     presetList.replaceChildren(...presets.map((p) => {
-      const b = h("button", { type: "button", class: "preset", role: "listitem", "data-preset": p.id },
+      const b = h("button", { type: "button", class: "preset", "data-preset": p.id },
         h("strong", { textContent: p.name }), h("span", { textContent: p.description }));
       b.addEventListener("click", () => {
         clearErrors();
@@ -528,7 +530,7 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
     if (isOpen()) close();
     else {
       open();
-      form.querySelector("input:checked, input, select")?.focus({ preventScroll: true });
+      (presetList.querySelector("button") ?? form.querySelector("input, select"))?.focus();
     }
   }
   toggleButton.addEventListener("click", toggle);

@@ -25,32 +25,28 @@ def test_page_loads_without_console_errors_or_foreign_requests(lab):
     assert any(url.startswith("ws://") for url in lab.requests)
     lab.assert_clean()
 
-
-def test_controls_have_their_accessible_names(lab):
-    lab.goto()
-    page = lab.page
-    for name in ("Play", "Step", "Step back", "Reset", "Gradient check", "Setup"):
-        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
-    size = page.get_by_label("Step size")
-    expect(size).to_be_visible()
-    assert size.evaluate("(s) => [...s.options].map((o) => o.text)") == [
-        "Equation", "Layer", "Phase", "Iteration", "Epoch"]
-    for word in ("Iteration", "Epoch", "Phase"):
-        expect(page.locator(".bar-counters")).to_contain_text(word)
-    expect(page.locator(".bar-counters")).to_contain_text("one iteration = one batch")
-    expect(page.locator(".bar-counters")).to_contain_text("one epoch = every batch once")
-    expect(page.get_by_test_id("batch-value")).to_have_text("batch 1 of 5")
-
-
-def test_the_teaching_view_fits_1280x720_without_scrolling(lab):
-    lab.goto()
-    size = lab.page.evaluate("""() => [document.documentElement.scrollWidth,
-        document.documentElement.scrollHeight]""")
+    # the teaching view fits a projector's 1280×720 without scrolling
+    size = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
     assert size == [1280, 720]
     for testid in ("network", "loss-chart", "boundary"):
-        box = lab.page.get_by_test_id(testid).bounding_box()
+        box = page.get_by_test_id(testid).bounding_box()
         assert box and box["x"] >= 0 and box["y"] >= 0
         assert box["x"] + box["width"] <= 1280 and box["y"] + box["height"] <= 720, testid
+
+    # the names that tests and screen readers rely on
+    for name in ("Play", "Step", "Step back", "Reset", "Gradient check", "Setup"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Step back", exact=True)).to_be_disabled()
+    size_control = page.get_by_label("Step size")
+    assert size_control.evaluate("(s) => [...s.options].map((o) => o.text)") == [
+        "Equation", "Layer", "Phase", "Iteration", "Epoch"]
+    counters = page.locator(".bar-counters")
+    for text in ("Iteration", "Epoch", "Phase", "one iteration = one batch",
+                 "one epoch = every batch once"):
+        expect(counters).to_contain_text(text)
+    expect(page.get_by_test_id("batch-value")).to_have_text(
+        f"batch 1 of {state['batches_per_epoch']}")
 
 
 def test_theme_and_projector_mode_persist(lab):
@@ -67,5 +63,6 @@ def test_theme_and_projector_mode_persist(lab):
     lab.wait_connected()
     expect(html).to_have_attribute("data-theme", "light")
     expect(html).to_have_class("projector")
-    expect(page.get_by_role("button", name="Projector mode")).to_have_attribute("aria-pressed", "true")
+    projector = page.get_by_role("button", name="Projector mode")
+    expect(projector).to_have_attribute("aria-pressed", "true")
     lab.assert_clean()

@@ -6,10 +6,14 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 
 from app.engine import GRANULARITIES, Network, Stepper, make_dataset
 from app.engine.stepper import build_plan
 from tests.engine.engine_helpers import (
+    HEADS,
+    HIDDEN,
     assert_identical,
     assert_same_params,
     params,
@@ -347,6 +351,71 @@ def test_stepped_and_fast_training_are_bit_identical(optimizer: str, l2: float) 
     st.step("epoch")
     assert st.iteration == iterations
     assert_identical(state(st.net), state(fast.net), "epoch")
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_stepped_and_fast_are_bit_identical_with_a_wide_layer(optimizer: str) -> None:
+    """A layer above SCRATCH_MIN_SIZE parameters and a batch above all_finite's small-array
+    size take the large-array code paths; they too give the same bits both ways."""
+    from app.engine.datasets import Dataset
+    from app.engine.optimizers import SCRATCH_MIN_SIZE
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 120))
+    Y = np.zeros((3, 120))
+    Y[rng.integers(0, 3, 120), np.arange(120)] = 1.0
+    data = Dataset("wide", "multiclass", X, Y, X[:, :10].copy(), Y[:, :10].copy(), 3)
+
+    def fresh() -> Stepper:
+        net = Network([80, 64, 3], "relu", "softmax", "cross_entropy", "he", seed=1, l2=0.01,
+                      optimizer=optimizer)
+        return Stepper(net, data, batch_size=64, learning_rate=0.05, seed=2)
+
+    assert fresh().net.layer(1).W.size > SCRATCH_MIN_SIZE and 80 * 64 > 4096
+    fast, stepped = fresh(), fresh()
+    fast.run_iterations(4)
+    drive(stepped, "layer", 4)
+    assert fast.cost == stepped.cost
+    assert_identical(state(fast.net), state(stepped.net))
+    # and the buffer-reusing update is the plain θ −= α·dθ, bit for bit
+    if optimizer == "sgd":
+        W = fast.net.layer(1).W.copy()
+        expected = W - 0.05 * fast.net.layer(1).dW
+        fast.net.update_W(fast.net.layer(1), 0.05)
+        assert np.array_equal(fast.net.layer(1).W, expected)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(
+    hidden_sizes=hst.lists(hst.integers(1, 6), min_size=0, max_size=3),
+    hidden=hst.sampled_from(HIDDEN),
+    head=hst.sampled_from(HEADS),
+    optimizer=hst.sampled_from(["sgd", "momentum", "adam"]),
+    l2=hst.sampled_from([0.0, 0.1]),
+    batch_size=hst.sampled_from([None, 1, 7, 16]),
+    granularity=hst.sampled_from(["substep", "layer", "phase"]),
+)
+def test_stepped_equals_fast_property(hidden_sizes: list[int], hidden: str, head: tuple,
+                                      optimizer: str, l2: float, batch_size: int | None,
+                                      granularity: str) -> None:
+    output, loss, n_L = head
+    dataset = {1: "circle", 2: "plane", 3: "three_blobs"}[n_L]
+
+    def fresh() -> Stepper:
+        data = make_dataset(dataset, n_samples=30, seed=1)
+        if n_L == 2:  # a two-output regression: duplicate the target
+            data.Y_train = np.vstack([data.Y_train, -data.Y_train])
+            data.Y_test = np.vstack([data.Y_test, -data.Y_test])
+        net = Network([2, *hidden_sizes, n_L], hidden, output, loss, "xavier", seed=3, l2=l2,
+                      optimizer=optimizer)
+        return Stepper(net, data, batch_size=batch_size, learning_rate=0.1, seed=4)
+
+    fast, stepped = fresh(), fresh()
+    fast.run_iterations(3)
+    drive(stepped, granularity, 3)
+    assert fast.cost == stepped.cost or (fast.cost != fast.cost and stepped.cost != stepped.cost)
+    assert_identical(state(fast.net), state(stepped.net))
 
 
 def test_public_fast_path_calls_match_train_step() -> None:

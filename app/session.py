@@ -7,7 +7,9 @@ via ``wire``). It knows nothing about sockets: ``ws`` drives it.
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
+import struct
 import time
 
 import numpy as np
@@ -118,6 +120,8 @@ class Session:
         self.attached = True
         self.pending_costs: list[list[float | None]] = []
         self._grid = grid(settings.boundary_grid)
+        self._derived_key: bytes | None = None
+        self._derived: tuple[dict, dict, list[dict]] = ({}, {}, [])
         self.configure(NetworkConfig())
 
     # ------------------------------------------------------------------ changes
@@ -189,6 +193,25 @@ class Session:
             "Y_test": wire.matrix(np.round(d.Y_test, r)),
         }
 
+    def derived(self) -> tuple[dict, dict, list[dict]]:
+        """Metrics, boundary and symmetry: functions of the parameters alone.
+
+        Most sub-steps leave W and b unchanged, so these are cached on a hash of the
+        parameters (and of λ and the diverged flag); a step then costs only its own equation
+        and the serialization.
+        """
+        net = self.stepper.net
+        h = hashlib.blake2b(digest_size=16)
+        for layer in net.layers:
+            h.update(np.ascontiguousarray(layer.W).data)
+            h.update(np.ascontiguousarray(layer.b).data)
+        h.update(struct.pack("<d?", net.l2, bool(net.diverged)))
+        key = h.digest()
+        if key != self._derived_key:
+            self._derived = (self.metrics(), self.boundary(), symmetric_layers(net))
+            self._derived_key = key
+        return self._derived
+
     def metrics(self) -> dict:
         net, d = self.stepper.net, self.stepper.data
         if net.diverged:
@@ -217,6 +240,7 @@ class Session:
     def state(self) -> dict:
         st, net = self.stepper, self.stepper.net
         last = st.describe(st.last)
+        metrics, boundary, symmetry = self.derived()
         layers = [{
             "l": layer.l, "n": layer.n, "activation": layer.activation,
             "W": wire.matrix(layer.W), "b": wire.matrix(layer.b),
@@ -249,32 +273,33 @@ class Session:
             "batch": {"X": wire.matrix(X), "Y": wire.matrix(Y), "indices": idx.tolist()},
             "focus": focus,
             "layers": layers,
-            "symmetry": symmetric_layers(net),
+            "symmetry": symmetry,
             "diverged": bool(net.diverged or (st.cost is not None and not math.isfinite(st.cost))),
             "can_back": st.can_back(),
             "running": self.running,
             "learning_rate": st.learning_rate,
             "l2": net.l2,
             "shortcut_latex": SHORTCUT_LATEX.get(net.loss) if net.shortcut else None,
-            "metrics": self.metrics(),
-            "boundary": self.boundary(),
+            "metrics": metrics,
+            "boundary": boundary,
         }
 
     def frame(self) -> dict:
         st, net = self.stepper, self.stepper.net
         costs, self.pending_costs = self.pending_costs, []
+        metrics, boundary, symmetry = self.derived()
         return {
             "type": "frame",
             "iteration": st.iteration,
             "epoch": st.epoch,
             "position": st.position,
             "costs": costs,
-            "metrics": self.metrics(),
+            "metrics": metrics,
             "W": [wire.matrix(layer.W) for layer in net.layers],
             "b": [wire.matrix(layer.b) for layer in net.layers],
-            "symmetry": symmetric_layers(net),
+            "symmetry": symmetry,
             "diverged": bool(net.diverged),
-            "boundary": self.boundary(),
+            "boundary": boundary,
         }
 
     def gradcheck_inputs(self) -> tuple[Network, np.ndarray, np.ndarray]:

@@ -24,6 +24,10 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self.sessions)
 
+    def running(self) -> int:
+        """How many sessions are in run mode now."""
+        return sum(1 for s in self.sessions.values() if s.running)
+
     def purge(self, now: float | None = None) -> int:
         """Drop detached sessions idle for longer than the TTL; return how many."""
         now = time.monotonic() if now is None else now

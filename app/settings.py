@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     #: Sub-step history kept for rewind, in iterations.
     rewind_iterations: int = Field(64, ge=50)
     #: Longest stretch of engine work between two yields of the event loop, in seconds.
-    run_slice_seconds: float = Field(0.012, gt=0, le=0.1)
+    #: Shared by all running sessions: each gets an equal part of it per turn.
+    run_slice_seconds: float = Field(0.005, gt=0, le=0.1)
     boundary_grid: int = Field(40, ge=8, le=128)
 
     @field_validator("allowed_origins", mode="before")

@@ -231,7 +231,6 @@ class Connection:
         s = self.session
         loop = asyncio.get_running_loop()
         interval = 1.0 / self.settings.frame_rate
-        budget = self.settings.run_slice_seconds
         next_frame = loop.time()
         credit, last = 0.0, loop.time()
         while s.running and not self.closed:
@@ -243,6 +242,9 @@ class Connection:
                 allowed = int(credit)
             last = now
             if allowed > 0:
+                # Running sessions share one slice per turn of the event loop, so that the
+                # steppers' replies wait for at most one slice however many sessions run.
+                budget = self.settings.run_slice_seconds / max(1, self.store.running())
                 credit -= s.run_for(budget, allowed)
             if s.stepper.net.diverged:
                 s.running = False

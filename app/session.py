@@ -121,6 +121,7 @@ class Session:
         self.pending_costs: list[list[float | None]] = []
         self._grid = grid(settings.boundary_grid)
         self._derived_key: bytes | None = None
+        self._matrices = wire.MatrixCache()
         self._derived: tuple[dict, dict, list[dict]] = ({}, {}, [])
         self.configure(NetworkConfig())
 
@@ -241,13 +242,12 @@ class Session:
         st, net = self.stepper, self.stepper.net
         last = st.describe(st.last)
         metrics, boundary, symmetry = self.derived()
+        raw = self._matrices.raw
         layers = [{
             "l": layer.l, "n": layer.n, "activation": layer.activation,
-            "W": wire.matrix(layer.W), "b": wire.matrix(layer.b),
-            "Z": wire.matrix(layer.Z), "A": wire.matrix(layer.A),
-            "dA": wire.matrix(layer.dA), "dZ": wire.matrix(layer.dZ),
-            "dW": wire.matrix(layer.dW), "dW_l2": wire.matrix(layer.dW_l2),
-            "db": wire.matrix(layer.db), "dA_prev": wire.matrix(layer.dA_prev),
+            "W": raw(layer.W), "b": raw(layer.b), "Z": raw(layer.Z), "A": raw(layer.A),
+            "dA": raw(layer.dA), "dZ": raw(layer.dZ), "dW": raw(layer.dW),
+            "dW_l2": raw(layer.dW_l2), "db": raw(layer.db), "dA_prev": raw(layer.dA_prev),
         } for layer in net.layers]
         if st.X is not None:
             X, Y, idx = st.X, st.Y, st.batch_index
@@ -270,7 +270,7 @@ class Session:
             "cost": wire.number(st.cost),
             "cost_data": wire.number(net.cost_data) if st.cost is not None else None,
             "cost_l2": wire.number(net.cost_l2) if st.cost is not None else None,
-            "batch": {"X": wire.matrix(X), "Y": wire.matrix(Y), "indices": idx.tolist()},
+            "batch": {"X": raw(X), "Y": raw(Y), "indices": idx.tolist()},
             "focus": focus,
             "layers": layers,
             "symmetry": symmetry,

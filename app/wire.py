@@ -8,8 +8,10 @@ turned into ``null``, and ``dumps`` uses ``allow_nan=False`` as a last guard.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import math
+import re
 
 import numpy as np
 
@@ -32,8 +34,59 @@ def number(x: float | None) -> float | None:
     return x if math.isfinite(x) else None
 
 
+class Raw:
+    """Already-encoded JSON text, spliced into a message by ``dumps`` as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+_SLOT = re.compile(r'"\\u0000(\d+)\\u0000"')
+
+
 def dumps(message: dict) -> str:
-    return json.dumps(message, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+    """Strict JSON text of ``message``; ``Raw`` values are spliced in unchanged."""
+    raws: list[str] = []
+
+    def default(obj: object) -> str:
+        if isinstance(obj, Raw):
+            raws.append(obj.text)
+            return f"\x00{len(raws) - 1}\x00"
+        raise TypeError(f"cannot send a {type(obj).__name__}")
+
+    text = json.dumps(message, allow_nan=False, separators=(",", ":"), ensure_ascii=False,
+                      default=default)
+    if not raws:
+        return text
+    return _SLOT.sub(lambda m: raws[int(m.group(1))], text)
+
+
+class MatrixCache:
+    """Encoded matrices by content, so an unchanged matrix is not encoded again.
+
+    One sub-step changes one quantity, but a ``state`` carries forty: encoding only the new
+    one makes a step's reply several times cheaper. Keys hash the bytes, so arrays that the
+    engine updates in place (W, b) are never served stale.
+    """
+
+    def __init__(self, capacity: int = 256) -> None:
+        self.capacity = capacity
+        self._texts: dict[tuple, str] = {}
+
+    def raw(self, a: np.ndarray | None) -> Raw | None:
+        if a is None:
+            return None
+        c = np.ascontiguousarray(a)
+        key = (c.shape, c.dtype.str, hashlib.blake2b(c.data, digest_size=16).digest())
+        text = self._texts.get(key)
+        if text is None:
+            if len(self._texts) >= self.capacity:
+                self._texts.clear()
+            text = self._texts[key] = json.dumps(matrix(c), allow_nan=False,
+                                                 separators=(",", ":"))
+        return Raw(text)
 
 
 def encode_grid(values: np.ndarray, lo: float, hi: float) -> str:

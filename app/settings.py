@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator

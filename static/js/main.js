@@ -278,8 +278,12 @@ async function main() {
     const f = pendingFrame;
     if (!f) return;
     pendingFrame = null;
-    controls.updateFrame(f);
-    network.updateFrame(f);
+    // The server may send one last frame after the state that ended a run (divergence): it
+    // carries the last costs, but the step views must keep showing that paused state.
+    if (controls.running) {
+      controls.updateFrame(f);
+      network.updateFrame(f);
+    }
     teaching.updateFrame(f);
     call(boundary, "update", f.boundary);
     chartCosts();

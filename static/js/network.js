@@ -101,8 +101,15 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
   }
 
   // ------------------------------------------------------------------ building the SVG
+  /** What the drawing's elements depend on; anything else only changes their attributes. */
+  function structureOf(s) {
+    const { clientWidth: w, clientHeight: h } = container;
+    return `${s.sizes.join("-")}|${w}x${h}|${s.config.activation}|${s.config.output_activation}`;
+  }
+
   function build(s) {
-    const { width, height } = container.getBoundingClientRect();
+    const width = container.clientWidth;
+    const height = container.clientHeight;
     if (width < 10 || height < 10) return false;
     geo = layout(s.sizes, width, height);
     root.setAttribute("viewBox", `0 0 ${width} ${height}`);
@@ -118,7 +125,7 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
       neurons: svg("g", { class: "neurons" }, root),
       labels: svg("g", { class: "labels" }, root),
     };
-    refs = { g, bands: [], links: [], neurons: [], lossLinks: [], loss: null, captions: [] };
+    refs = { g, bands: [], links: [], neurons: [], lossLinks: [], loss: null };
 
     const bandWidth = Math.min(geo.colGap * 0.7, geo.r * 4 + 30);
     for (let l = 0; l <= L + 1; l++) {
@@ -130,7 +137,8 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
       refs.bands.push(band);
     }
 
-    const withHits = s.sizes.slice(1).reduce((acc, n, i) => acc + n * s.sizes[i], 0) <= MAX_HIT_LINKS;
+    const links = s.sizes.slice(1).reduce((acc, n, i) => acc + n * s.sizes[i], 0);
+    const withHits = links <= MAX_HIT_LINKS;
     for (let l = 1; l <= L; l++) {
       const group = svg("g", { class: "link-layer", "data-layer": l }, g.links);
       const rows = [];
@@ -169,7 +177,7 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
     }
     refs.loss = buildLossNode(g.neurons);
     buildCaptions(s, g.labels);
-    structureKey = `${s.sizes.join("-")}|${width}x${height}|${s.config.activation}|${s.config.output_activation}`;
+    structureKey = structureOf(s);
     return true;
   }
 
@@ -181,12 +189,13 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
     const ring = svg("circle", { class: "neuron-ring", r: geo.r + 4 }, group);
     const circle = svg("circle", { class: "neuron-body", r: geo.r }, group);
     const text = svg("text", { class: "neuron-value", "text-anchor": "middle", dy: "0.35em" }, group);
-    text.style.fontSize = `${Math.max(9, Math.min(geo.r * 0.62, 15))}px`;
+    const fontSize = Math.max(9, Math.min(geo.r * 0.62, 15));
+    text.style.fontSize = `${fontSize}px`;
     if (geo.r < 11) text.style.display = "none"; // too small to read: the detail panel has it
     const sub = svg("text", {
       class: "neuron-sub", "text-anchor": "middle", y: geo.r + 15,
     }, group);
-    return { group, ring, circle, text, sub };
+    return { group, ring, circle, text, sub, fontSize };
   }
 
   function buildLossNode(parent) {
@@ -220,7 +229,6 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
       t.textContent = title;
       const b = svg("text", { class: "caption-sub", x, y: geo.height - 10, "text-anchor": "middle" }, parent);
       b.textContent = sub;
-      refs.captions.push(t);
     }
   }
 
@@ -242,10 +250,13 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
         const color = computed && v !== null ? fill(v) : null;
         n.circle.style.fill = color ?? "";
         n.text.style.fill = color ? textOn(color) : "";
-        n.text.textContent = computed ? (v === null ? "NaN" : fixed(v, 2)) : "";
-        const label = l === 0 ? `input x${j + 1}` : `layer ${l} unit ${j + 1}`;
+        const text = !computed ? "" : Math.abs(v ?? 0) < 100 ? fixed(v, 2) : num(v, 2);
+        n.text.textContent = text;
+        // "−0.62" fits the circle; a diverged "−9e+153" is squeezed to fit too
+        n.text.style.fontSize = `${n.fontSize * Math.min(1, 5 / Math.max(text.length, 1))}px`;
+        const name = l === 0 ? `input x${j + 1}` : `layer ${l} unit ${j + 1}`;
         n.group.setAttribute("aria-label",
-          `${label}: ${l === 0 ? "x" : "a"} = ${computed ? num(v) : "not computed yet"}`);
+          `${name}: ${l === 0 ? "x" : "a"} = ${computed ? num(v) : "not computed yet"}`);
       });
     }
     const cost = s.cost;
@@ -310,23 +321,27 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
       const layerEl = units[0]?.group.parentNode;
       layerEl?.classList.toggle("is-current", Boolean(last && l === last.layer));
     });
-    const symmetric = new Set((s.symmetry || []).filter((x) => x.symmetric && x.hidden).map((x) => x.l));
-    refs.neurons.forEach((units, l) => units[0]?.group.parentNode.classList.toggle("is-symmetric", symmetric.has(l)));
-    refs.loss.group.classList.toggle("is-lit", Boolean(last && last.phase === "loss"));
-    refs.loss.group.classList.toggle("is-grad-source", Boolean(last && (last.equation === "dZL" || last.equation === "dAL")));
+    const symmetric = new Set((s.symmetry || []).filter((x) => x.symmetric && x.hidden)
+      .map((x) => x.l));
+    refs.neurons.forEach((units, l) => units[0]?.group.parentNode.classList
+      .toggle("is-symmetric", symmetric.has(l)));
+    const eq = last?.equation;
+    const gradStart = eq === "dZL" || eq === "dAL";
+    refs.loss.group.classList.toggle("is-lit", last?.phase === "loss");
+    refs.loss.group.classList.toggle("is-grad-source", gradStart);
     refs.loss.group.classList.toggle("is-nan", Boolean(s.diverged));
-    // links that the current step uses
+    // the links that the current step uses
     for (let l = 1; l <= L; l++) {
       const group = refs.links[l][0]?.[0]?.line.parentNode;
       if (!group) continue;
-      const q = last?.quantity;
-      group.classList.toggle("is-forward", Boolean(last && last.at === l && last.phase === "forward" && q === "Z"));
-      group.classList.toggle("is-backward", Boolean(last && last.at === l && (q === "dW" || (q === "dA" && last.equation === "dA_prev"))));
-      group.classList.toggle("is-update", Boolean(last && last.at === l && q === "W"));
+      const here = last?.at === l;
+      group.classList.toggle("is-forward", here && eq === "forward_Z");
+      group.classList.toggle("is-backward", here && (eq === "dW" || eq === "dA_prev"));
+      group.classList.toggle("is-update", here && eq === "update_W");
     }
     for (const ll of refs.lossLinks) {
-      ll.line.classList.toggle("is-forward", Boolean(last && last.phase === "loss"));
-      ll.line.classList.toggle("is-backward", Boolean(last && (last.equation === "dZL" || last.equation === "dAL")));
+      ll.line.classList.toggle("is-forward", last?.phase === "loss");
+      ll.line.classList.toggle("is-backward", gradStart);
     }
   }
 
@@ -350,11 +365,11 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
     ], { duration: FLOW_MS * 1.8, easing: "ease-in-out", iterations: Infinity });
   }
 
-  function flash(el, grad = false) {
+  /** A neuron swells briefly where a value lands (``delay``: after the pulses arrive). */
+  function flash(el, delay = 0) {
     if (reducedMotion.matches) return;
-    el.animate([
-      { transform: "scale(1)" }, { transform: `scale(${grad ? 1.22 : 1.3})` }, { transform: "scale(1)" },
-    ], { duration: 450, easing: "ease-out", delay: grad ? 0 : FLOW_MS * 0.6 });
+    el.animate([{ transform: "scale(1)" }, { transform: "scale(1.25)" }, { transform: "scale(1)" }],
+      { duration: 450, easing: "ease-out", delay });
   }
 
   function animate(s) {
@@ -366,21 +381,21 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
     const linksInto = (layer) => (refs.links[layer] || []).flat();
     if (eq === "forward_Z") {
       for (const link of linksInto(l)) pulse(link.line, link.length, "forward");
-      refs.neurons[l].forEach((n) => flash(n.circle));
+      refs.neurons[l].forEach((n) => flash(n.circle, FLOW_MS * 0.6));
     } else if (eq === "forward_A") {
-      refs.neurons[l].forEach((n) => flash(n.circle, true));
+      refs.neurons[l].forEach((n) => flash(n.circle));
     } else if (eq === "cost") {
       for (const ll of refs.lossLinks) pulse(ll.line, ll.length, "forward");
     } else if (eq === "dZL" || eq === "dAL") {
       for (const ll of refs.lossLinks) pulse(ll.line, ll.length, "backward");
-      refs.neurons[l].forEach((n) => flash(n.ring, true));
+      refs.neurons[l].forEach((n) => flash(n.ring));
     } else if (eq === "dZ" || eq === "db") {
-      refs.neurons[l].forEach((n) => flash(n.ring, true));
+      refs.neurons[l].forEach((n) => flash(n.ring));
     } else if (eq === "dW") {
       for (const link of linksInto(l)) pulse(link.line, link.length, "backward");
     } else if (eq === "dA_prev") {
       for (const link of linksInto(l)) pulse(link.line, link.length, "backward");
-      refs.neurons[l - 1].forEach((n) => flash(n.ring, true));
+      refs.neurons[l - 1].forEach((n) => flash(n.ring));
     }
     // update_W: the width change is the animation (a CSS transition on stroke-width)
   }
@@ -533,8 +548,7 @@ export function createNetwork(container, { tooltip, detailHost, onPick = () => {
   // ------------------------------------------------------------------ public
   function update(s) {
     const configKey = JSON.stringify(s.config);
-    const key = `${s.sizes.join("-")}|${container.clientWidth}x${container.clientHeight}|${s.config.activation}|${s.config.output_activation}`;
-    if (key !== structureKey || !refs) {
+    if (structureOf(s) !== structureKey || !refs) {
       if (!build(s)) {
         state = s;
         return;
@@ -613,7 +627,8 @@ export function createFocusPicker(host, boundaryHost, { send }) {
   error.setAttribute("role", "alert");
   error.hidden = true;
   host.append(label, prev, input, next, of, error);
-  host.title = "The example whose numbers the diagram and the equations show (or click a point of the batch in the decision boundary)";
+  host.title = "The example whose numbers the diagram and the equations show " +
+    "(or click a point of the batch in the decision boundary)";
 
   const ring = document.createElement("div");
   ring.className = "focus-ring";

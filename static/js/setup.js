@@ -197,9 +197,12 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
   const addLayer = h("button", { type: "button", class: "btn btn-small", textContent: "+ Add layer" });
   const head = select("head", HEADS.map((x) => ({ id: x.id, label: x.label })), "sigmoid/bce");
   const init = select("init", INITS, "xavier");
-  const lr = h("input", { type: "number", id: "learning-rate", min: 0.0001, max: 100, step: "any", inputMode: "decimal" });
-  const lrHalf = h("button", { type: "button", class: "btn btn-small", textContent: "÷2", "aria-label": "Halve the learning rate" });
-  const lrDouble = h("button", { type: "button", class: "btn btn-small", textContent: "×2", "aria-label": "Double the learning rate" });
+  const lr = h("input", { type: "number", id: "learning-rate", min: 0.0001, max: 100, step: "any",
+    inputMode: "decimal" });
+  const lrHalf = h("button", { type: "button", class: "btn btn-small", textContent: "÷2",
+    "aria-label": "Halve the learning rate" });
+  const lrDouble = h("button", { type: "button", class: "btn btn-small", textContent: "×2",
+    "aria-label": "Double the learning rate" });
   const optimizer = select("optimizer", OPTIMIZERS, "sgd");
   const l2 = h("input", { type: "number", id: "l2", min: 0, max: 10, step: "any", inputMode: "decimal" });
   const seed = h("input", { type: "number", id: "seed", min: 0, max: 4294967295, step: 1, inputMode: "numeric" });
@@ -316,7 +319,8 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
         h("span", { class: "layer-name", textContent: `Layer ${i + 1}` }), minus, count, plus, act, remove));
     });
     if (!layers.length) {
-      layersBox.append(h("p", { class: "hint", textContent: "No hidden layer: logistic regression, one straight boundary." }));
+      layersBox.append(h("p", { class: "hint",
+        textContent: "No hidden layer: logistic regression, one straight boundary." }));
     }
     addLayer.disabled = layers.length >= lim.max_hidden_layers;
   }
@@ -431,8 +435,9 @@ export function createSetup({ drawer, host, toggleButton, closeButton, send, toa
     send({ type: "set", [field]: value });
   }
   lr.addEventListener("change", () => setLive("learning_rate", Number(lr.value), lr));
-  lrHalf.addEventListener("click", () => setLive("learning_rate", Number((draft.learning_rate / 2).toPrecision(6)), lr));
-  lrDouble.addEventListener("click", () => setLive("learning_rate", Number((draft.learning_rate * 2).toPrecision(6)), lr));
+  const scaleRate = (factor) => Number((draft.learning_rate * factor).toPrecision(6));
+  lrHalf.addEventListener("click", () => setLive("learning_rate", scaleRate(0.5), lr));
+  lrDouble.addEventListener("click", () => setLive("learning_rate", scaleRate(2), lr));
   l2.addEventListener("change", () => setLive("l2", Number(l2.value), l2));
 
   form.addEventListener("submit", (event) => {

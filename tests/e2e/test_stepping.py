@@ -209,3 +209,35 @@ def test_neuron_detail_and_link_tooltip_show_the_servers_numbers(lab):
     assert number_after_equals(next(x for x in lines if x.startswith("W ="))) == w2["W"][1][2]
     assert number_after_equals(next(x for x in lines if x.startswith("dW ="))) == w2["dW"][1][2]
     lab.assert_clean()
+
+
+def test_focused_example_from_the_picker_and_from_the_boundary(lab):
+    state = configured(lab)
+    page = lab.page
+    s = lab.act(lambda: page.get_by_role("button", name="Next example").click(),
+                lambda s: s["focus"] == 1)
+    expect(page.get_by_label("Example", exact=True)).to_have_value("2")  # shown from 1
+    lab.step()  # the diagram shows the focused example's values
+    check_neurons(lab, lab.last_state())
+
+    # clicking a point of the batch in the decision boundary focuses that example
+    X = s["batch"]["X"]
+    lo, hi = state["boundary"]["extent"]
+    box = page.get_by_test_id("boundary").bounding_box()
+
+    def pixel(i):
+        return (box["x"] + (X[0][i] - lo) / (hi - lo) * box["width"],
+                box["y"] + (hi - X[1][i]) / (hi - lo) * box["height"])
+
+    def nearest(px, py):
+        def distance(i):
+            x, y = pixel(i)
+            return (x - px) ** 2 + (y - py) ** 2
+
+        return min(range(len(X[0])), key=distance)
+
+    target = next(i for i in range(5, len(X[0])) if nearest(*pixel(i)) == i)
+    focused = lab.act(lambda: page.mouse.click(*pixel(target)), lambda s: s["focus"] == target)
+    shown(lab, focused)
+    check_neurons(lab, focused)
+    lab.assert_clean()

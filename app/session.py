@@ -136,16 +136,13 @@ class Session:
         config = self.config if seed is None else self.config.model_copy(update={"seed": seed})
         self.configure(config)
 
-    def set(self, learning_rate: float | None = None, l2: float | None = None,
-            speed: float | None = None) -> None:
+    def set(self, learning_rate: float | None = None, l2: float | None = None) -> None:
         if learning_rate is not None:
             self.stepper.set_learning_rate(learning_rate)
             self.config = self.config.model_copy(update={"learning_rate": learning_rate})
         if l2 is not None:
             self.stepper.set_l2(l2)
             self.config = self.config.model_copy(update={"l2": l2})
-        if speed is not None:
-            self.speed = speed
 
     def set_focus(self, example: int) -> None:
         m = self.batch_size_now()

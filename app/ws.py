@@ -165,7 +165,7 @@ class Connection:
             s.stepper.back(msg.granularity)
             await self.reply(s.state())
         elif kind == "run":
-            if msg.speed is not None:
+            if "speed" in msg.model_fields_set:  # an explicit null means "as fast as possible"
                 s.speed = msg.speed
             if s.stepper.net.diverged:
                 raise ProtocolError("diverged", "the network has diverged (NaN or inf); lower "
@@ -182,7 +182,9 @@ class Connection:
             await self.reply(s.dataset_message())
             await self.reply(s.state())
         elif kind == "set":
-            s.set(msg.learning_rate, msg.l2, msg.speed)
+            s.set(msg.learning_rate, msg.l2)
+            if "speed" in msg.model_fields_set:
+                s.speed = msg.speed
             if not s.running:
                 await self.reply(s.state())
         elif kind == "focus":

@@ -320,6 +320,8 @@ export function createLossChart(container) {
       xs = [];
       cols = SERIES.map(() => []);
       hasAcc = false;
+      // the plot's series follow hasAcc: a kept plot would get fewer columns than series
+      if (plot) { plot.destroy(); plot = null; }
       schedule();
     },
     /** Batch costs: [[iteration, cost], ...] (cost may be null: diverged). */

@@ -167,3 +167,20 @@ def test_port_env_is_honoured(monkeypatch):
     assert Settings().port == 9123
     monkeypatch.setenv("BACKPROP_PORT", "9124")
     assert Settings().port == 9124
+
+
+def test_speed_null_means_as_fast_as_possible(client):
+    with client.websocket_connect("/ws") as ws:
+        s = Session(ws)
+        ws.send_text(json.dumps({"type": "run", "speed": 5}))
+        s.until("frame")
+        s.ask({"type": "pause"})
+        token = s.hello["session"]
+        store = client.app.state.sessions
+        assert store.sessions[token].speed == 5
+        ws.send_text(json.dumps({"type": "run", "speed": None}))
+        s.until("frame")
+        assert store.sessions[token].speed is None
+        s.ask({"type": "pause"})
+        s.ask({"type": "set", "speed": 7})
+        assert store.sessions[token].speed == 7

@@ -7,6 +7,7 @@ import argparse
 import uvicorn
 
 from .settings import Settings
+from .transport import protocol_class
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> None:
         proxy_headers=args.proxy_headers,
         # which proxies to trust comes from FORWARDED_ALLOW_IPS (uvicorn's default: 127.0.0.1)
         ws_max_size=4 * settings.max_message_bytes,
+        ws=protocol_class(settings.ws_compression_level),
+        ws_per_message_deflate=settings.ws_compression_level > 0,
         log_level=args.log_level,
     )
 

@@ -232,7 +232,8 @@ class Frame(BaseModel):
     epoch: int
     position: int
     costs: list[list[float | None]] = Field(
-        description="[iteration, batch cost] for every iteration since the last frame."
+        description="[iteration, batch cost] for every iteration since the last frame "
+        "(costs to 6 significant digits; the state's cost is exact)."
     )
     metrics: Metrics
     W: list[Matrix]

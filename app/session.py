@@ -170,7 +170,10 @@ class Session:
             done += st.run_iterations(1)
             if st.position == before:
                 break
-            self.pending_costs.append([st.iteration, wire.number(st.cost)])
+            # six significant digits are plenty for a chart and halve the frame's bytes
+            cost = wire.number(st.cost)
+            self.pending_costs.append([st.iteration, None if cost is None else
+                                       float(f"{cost:.6g}")])
         if len(self.pending_costs) > 5000:  # a client that reads slowly keeps the latest
             del self.pending_costs[:-5000]
         return done

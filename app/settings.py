@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     #: Shared by all running sessions: each gets an equal part of it per turn.
     run_slice_seconds: float = Field(0.005, gt=0, le=0.1)
     boundary_grid: int = Field(40, ge=8, le=128)
+    #: permessage-deflate level on the websocket; 0 (the default) compresses nothing.
+    #: Compression halves the bytes but doubles the server's CPU per step (1.4 → 1.8 ms):
+    #: without it one core answers 100 stepping sessions within 50 ms (benchmarks/README.md).
+    #: Set 1 where the bandwidth is scarcer than CPU (many students on a weak Wi-Fi).
+    ws_compression_level: int = Field(0, ge=0, le=9)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

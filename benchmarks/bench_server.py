@@ -68,6 +68,10 @@ STATE_LIMIT = 64 * 1024
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+#: Settings every server of this run gets (``--compression-level``).
+SERVER_ENV: dict[str, str] = {}
+
+
 def clean_env() -> dict[str, str]:
     """The environment without BACKPROP_* / PORT, so the server runs its defaults."""
     return {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_") and k != "PORT"}
@@ -129,7 +133,7 @@ class ServerProcess:
                "--log-level", "warning"]
         # A file, not a pipe: a pipe nobody reads would fill up and stall the server.
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**clean_env(), **env},
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**clean_env(), **SERVER_ENV, **env},
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while not self._healthy():
@@ -549,10 +553,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="client processes for the concurrency test (1 leaves a core to the "
                    "server on a 2-core machine)")
     p.add_argument("--timeout", type=float, default=300.0, help="abort the whole run after this")
+    p.add_argument("--compression-level", type=int, default=None, metavar="N",
+                   help="BACKPROP_WS_COMPRESSION_LEVEL for the server (0 = no deflate)")
     p.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                    help="on a shared machine: before each phase, wait (this long in all, at "
                    "most) for other load to stay under 20%% of a core for 3 s")
     args = p.parse_args(argv)
+    if args.compression_level is not None:
+        SERVER_ENV["BACKPROP_WS_COMPRESSION_LEVEL"] = str(args.compression_level)
     levels = [int(x) for x in args.sessions.split(",") if x]
     mixed = [int(x) for x in args.mixed.split(",")] if args.mixed else []
     phases = [(n, 0) for n in levels] + ([(mixed[0], mixed[1])] if mixed else [])

@@ -17,6 +17,7 @@ import uvicorn
 
 from app.main import create_app
 from app.settings import Settings
+from app.transport import protocol_class
 
 
 def free_port() -> int:
@@ -55,7 +56,9 @@ def start_server(**overrides) -> LiveServer:
     settings = Settings(host="127.0.0.1", port=port, **overrides)
     app = create_app(settings)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            ws_max_size=4 * settings.max_message_bytes, lifespan="on")
+                            ws_max_size=4 * settings.max_message_bytes, lifespan="on",
+                            ws=protocol_class(settings.ws_compression_level),
+                            ws_per_message_deflate=settings.ws_compression_level > 0)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

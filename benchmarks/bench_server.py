@@ -197,7 +197,8 @@ async def open_session(url: str, timeout: float = 15.0) -> tuple[ClientConnectio
 def deflated(text: str) -> int:
     """Size of one message compressed alone as uvicorn's permessage-deflate does (12-bit
     window, memLevel 5); with context takeover the wire usually carries less."""
-    c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -12, 5)
+    level = int(SERVER_ENV.get("BACKPROP_WS_COMPRESSION_LEVEL", "0")) or 1
+    c = zlib.compressobj(level, zlib.DEFLATED, -12, 5)
     return len(c.compress(text.encode()) + c.flush(zlib.Z_SYNC_FLUSH)) - 4
 
 
@@ -332,7 +333,8 @@ def breakdown(n: int = 480) -> dict[str, float]:
         c3 = time.process_time()
         text = wire.dumps(message)
         c4 = time.process_time()
-        deflated(text)
+        if SERVER_ENV.get("BACKPROP_WS_COMPRESSION_LEVEL", "0") != "0":
+            deflated(text)  # the server compresses only when a level is set
         c5 = time.process_time()
         parts["sub-step"] += c1 - c0
         parts["metrics+boundary+symmetry"] += c2 - c1

@@ -18,7 +18,7 @@ from . import wire
 from .engine import Network, Stepper, gradient_check, make_dataset, symmetric_layers
 from .engine.datasets import EXTENT, grid, kind_of, n_outputs
 from .engine.losses import SHORTCUT_LATEX
-from .protocol import NetworkConfig
+from .protocol import PROTOCOL_VERSION, NetworkConfig
 from .settings import Settings
 
 DEFAULT_HEADS = {
@@ -152,10 +152,15 @@ class Session:
         self.focus = example
 
     def batch_size_now(self) -> int:
+        return self.current_batch()[0].shape[1]
+
+    def current_batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """X, Y and the column indices of the batch on screen (before any step: the first)."""
         st = self.stepper
         if st.X is not None:
-            return st.X.shape[1]
-        return len(st.batches.indices(st.current_iteration))
+            return st.X, st.Y, st.batch_index
+        idx = st.batches.indices(st.current_iteration)
+        return st.data.X_train[:, idx], st.data.Y_train[:, idx], idx
 
     def run_for(self, seconds: float, max_iterations: int) -> int:
         """Train on the fast path for about ``seconds`` (at most ``max_iterations``)."""
@@ -180,7 +185,7 @@ class Session:
 
     # ------------------------------------------------------------------ messages
     def hello(self) -> dict:
-        return {"type": "hello", "protocol": _version(), "session": self.token,
+        return {"type": "hello", "protocol": PROTOCOL_VERSION, "session": self.token,
                 "limits": self.settings.limits()}
 
     def dataset_message(self) -> dict:
@@ -249,11 +254,7 @@ class Session:
             "dA": raw(layer.dA), "dZ": raw(layer.dZ), "dW": raw(layer.dW),
             "dW_l2": raw(layer.dW_l2), "db": raw(layer.db), "dA_prev": raw(layer.dA_prev),
         } for layer in net.layers]
-        if st.X is not None:
-            X, Y, idx = st.X, st.Y, st.batch_index
-        else:
-            idx = st.batches.indices(st.current_iteration)
-            X, Y = st.data.X_train[:, idx], st.data.Y_train[:, idx]
+        X, Y, idx = self.current_batch()
         focus = min(self.focus, X.shape[1] - 1)
         return {
             "type": "state",
@@ -304,13 +305,8 @@ class Session:
 
     def gradcheck_inputs(self) -> tuple[Network, np.ndarray, np.ndarray]:
         """A copy of the live network and the current batch, for a check off the event loop."""
-        st = self.stepper
-        if st.X is not None:
-            X, Y = st.X, st.Y
-        else:
-            idx = st.batches.indices(st.current_iteration)
-            X, Y = st.data.X_train[:, idx], st.data.Y_train[:, idx]
-        return copy.deepcopy(st.net), X.copy(), Y.copy()
+        X, Y, _ = self.current_batch()
+        return copy.deepcopy(self.stepper.net), X.copy(), Y.copy()
 
 
 def run_gradcheck(net: Network, X: np.ndarray, Y: np.ndarray) -> dict:
@@ -328,9 +324,3 @@ def run_gradcheck(net: Network, X: np.ndarray, Y: np.ndarray) -> dict:
     return {"type": "gradcheck", "epsilon": result.epsilon, "threshold": result.threshold,
             "passed": result.passed, "max_relative_error": wire.number(result.max_relative_error),
             "layers": layers}
-
-
-def _version() -> str:
-    from .protocol import PROTOCOL_VERSION
-
-    return PROTOCOL_VERSION

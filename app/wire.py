@@ -1,8 +1,8 @@
 """Strict JSON on the wire: NaN and ±inf never leave the server.
 
 Browsers' ``JSON.parse`` rejects the ``NaN`` and ``Infinity`` tokens that Python's json module
-(and Starlette's ``send_json``) would write. Matrices are converted here with non-finite entries
-turned into ``null``, and ``dumps`` uses ``allow_nan=False`` as a last guard.
+(and so Starlette's JSON helper for websockets) would write. Matrices are converted here with
+non-finite entries turned into ``null``, and ``dumps`` uses ``allow_nan=False`` as a last guard.
 """
 
 from __future__ import annotations

@@ -71,9 +71,11 @@ class MatrixCache:
     engine updates in place (W, b) are never served stale.
     """
 
-    def __init__(self, capacity: int = 256) -> None:
-        self.capacity = capacity
+    def __init__(self, max_chars: int = 1 << 20) -> None:
+        # bounded by size, not count: one matrix of a big batch can be megabytes of text
+        self.max_chars = max_chars
         self._texts: dict[tuple, str] = {}
+        self._chars = 0
 
     def raw(self, a: np.ndarray | None) -> Raw | None:
         if a is None:
@@ -82,10 +84,13 @@ class MatrixCache:
         key = (c.shape, c.dtype.str, hashlib.blake2b(c.data, digest_size=16).digest())
         text = self._texts.get(key)
         if text is None:
-            if len(self._texts) >= self.capacity:
-                self._texts.clear()
-            text = self._texts[key] = json.dumps(matrix(c), allow_nan=False,
-                                                 separators=(",", ":"))
+            text = json.dumps(matrix(c), allow_nan=False, separators=(",", ":"))
+            if len(text) <= self.max_chars // 4:
+                if self._chars + len(text) > self.max_chars:
+                    self._texts.clear()
+                    self._chars = 0
+                self._texts[key] = text
+                self._chars += len(text)
         return Raw(text)
 
 

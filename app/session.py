@@ -96,6 +96,11 @@ def build(config: NetworkConfig, settings: Settings) -> tuple[Stepper, NetworkCo
         raise ProtocolError(
             "invalid_value", f"batch_size {config.batch_size} is larger than the "
             f"{data.m_train} training examples", "config.batch_size")
+    batch = data.m_train if config.batch_size is None else config.batch_size
+    if batch > settings.max_batch_size:
+        raise ProtocolError(
+            "limit", f"at most {settings.max_batch_size} examples per batch, got {batch}"
+            + (" (the full batch)" if config.batch_size is None else ""), "config.batch_size")
     sizes = [2, *config.hidden_layers, n_outputs(config.dataset)]
     try:
         net = Network(sizes, config.activation, output, loss, config.init, config.seed,

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     max_hidden_layers: int = Field(8, ge=1, le=32)
     max_units: int = Field(64, ge=1, le=1024)
     max_samples: int = Field(10_000, ge=10, le=100_000)
+    #: Examples per iteration. A state carries every cached matrix of the batch (Z, A, dZ, ...
+    #: n_l × m each), so this bounds its size and each session's memory.
+    max_batch_size: int = Field(256, ge=1, le=100_000)
     #: Sub-step history kept for rewind, in iterations.
     rewind_iterations: int = Field(64, ge=50)
     #: Longest stretch of engine work between two yields of the event loop, in seconds.
@@ -67,6 +70,7 @@ class Settings(BaseSettings):
             "max_hidden_layers": self.max_hidden_layers,
             "max_units": self.max_units,
             "max_samples": self.max_samples,
+            "max_batch_size": self.max_batch_size,
             "max_message_bytes": self.max_message_bytes,
             "max_sessions": self.max_sessions,
             "frame_rate": self.frame_rate,

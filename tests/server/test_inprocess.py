@@ -184,3 +184,13 @@ def test_speed_null_means_as_fast_as_possible(client):
         s.ask({"type": "pause"})
         s.ask({"type": "set", "speed": 7})
         assert store.sessions[token].speed == 7
+
+
+def test_batch_size_has_a_server_limit(session):
+    err = session.ask({"type": "configure", "config": {"n_samples": 1000, "batch_size": None}},
+                      "error")
+    assert (err["code"], err["field"]) == ("limit", "config.batch_size")
+    assert "full batch" in err["message"]
+    assert session.hello["limits"]["max_batch_size"] == 256
+    assert session.ask({"type": "configure", "config": {"n_samples": 1000}})["config"][
+        "batch_size"] == 32

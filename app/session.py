@@ -136,6 +136,8 @@ class Session:
         self.stepper, self.config = stepper, effective
         self.focus = 0
         self.pending_costs = []
+        # the derived values also depend on the data and the activations, not only on W and b
+        self._derived_key = None
 
     def reset(self, seed: int | None = None) -> None:
         config = self.config if seed is None else self.config.model_copy(update={"seed": seed})
@@ -205,11 +207,11 @@ class Session:
         }
 
     def derived(self) -> tuple[dict, dict, list[dict]]:
-        """Metrics, boundary and symmetry: functions of the parameters alone.
+        """Metrics, boundary and symmetry: for one configuration, functions of the parameters.
 
         Most sub-steps leave W and b unchanged, so these are cached on a hash of the
-        parameters (and of λ and the diverged flag); a step then costs only its own equation
-        and the serialization.
+        parameters (and of λ and the diverged flag), and ``configure`` forgets the cache; a
+        step then costs only its own equation and the serialization.
         """
         net = self.stepper.net
         h = hashlib.blake2b(digest_size=16)

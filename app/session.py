@@ -230,11 +230,12 @@ class Session:
         if net.diverged:
             return {"train_cost": None, "test_cost": None, "train_accuracy": None,
                     "test_accuracy": None}
+        train_cost, train_accuracy = net.evaluate(d.X_train, d.Y_train)
+        test_cost, test_accuracy = net.evaluate(d.X_test, d.Y_test)
         return {
-            "train_cost": wire.number(net.evaluate_cost(d.X_train, d.Y_train)),
-            "test_cost": wire.number(net.evaluate_cost(d.X_test, d.Y_test)),
-            "train_accuracy": wire.number(net.accuracy(d.X_train, d.Y_train)),
-            "test_accuracy": wire.number(net.accuracy(d.X_test, d.Y_test)),
+            "train_cost": wire.number(train_cost), "test_cost": wire.number(test_cost),
+            "train_accuracy": wire.number(train_accuracy),
+            "test_accuracy": wire.number(test_accuracy),
         }
 
     def boundary(self) -> dict:

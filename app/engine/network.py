@@ -227,9 +227,7 @@ class Network:
         self.cost_data = losses.cost(self.loss, out.Z, out.A, Y)
         J = self.cost_data
         if self.l2:
-            m = Y.shape[1]
-            self.cost_l2 = float(self.l2 / (2 * m) * sum(np.vdot(lay.W, lay.W)
-                                                          for lay in self.layers))
+            self.cost_l2 = self.l2_penalty(Y.shape[1])
             J += self.cost_l2
         else:
             self.cost_l2 = 0.0
@@ -381,16 +379,24 @@ class Network:
         return J
 
     # ------------------------------------------------------------------ evaluation
+    def l2_penalty(self, m: int) -> float:
+        """(λ/2m) Σ_l ‖W[l]‖², the L2 term of the cost."""
+        return float(self.l2 / (2 * m) * sum(np.vdot(lay.W, lay.W) for lay in self.layers))
+
+    def _outputs(self, X: Array) -> tuple[Array, Array]:
+        """Z[L] and A[L] for X, without checks, errstate or touching the cache."""
+        A = Z = X
+        for layer in self.layers:
+            Z = layer.W @ A
+            Z += layer.b
+            A = layer.g(Z)
+        return Z, A
+
     def predict(self, X: Array) -> Array:
         """A[L] for X without touching the cache (for test sets and decision boundaries)."""
         X = self.check_X(X)
         with np.errstate(all="ignore"):
-            A = X
-            for layer in self.layers:
-                Z = layer.W @ A
-                Z += layer.b
-                A = layer.g(Z)
-        return A
+            return self._outputs(X)[1]
 
     def evaluate_cost(self, X: Array, Y: Array) -> float:
         """J on (X, Y) without touching the cache, including the L2 term."""
@@ -401,26 +407,33 @@ class Network:
 
     def _evaluate_cost(self, X: Array, Y: Array) -> float:
         """``evaluate_cost`` without the checks and errstate (the gradient check's inner loop)."""
-        A = X
-        Z = X
-        for layer in self.layers:
-            Z = layer.W @ A
-            Z += layer.b
-            A = layer.g(Z)
+        return self._cost_of(*self._outputs(X), Y)
+
+    def _cost_of(self, Z: Array, A: Array, Y: Array) -> float:
         J = losses.cost(self.loss, Z, A, Y)
         if self.l2:
-            J += self.l2 / (2 * X.shape[1]) * sum(np.vdot(lay.W, lay.W) for lay in self.layers)
+            J += self.l2_penalty(Y.shape[1])
         return float(J)
 
-    def accuracy(self, X: Array, Y: Array) -> float | None:
-        """Share of correct labels (threshold 0.5, or argmax for softmax); None for regression."""
-        A = self.predict(X)
-        Y = self.check_Y(Y, X.shape[1])
+    def _accuracy_of(self, A: Array, Y: Array) -> float | None:
         if self.loss == "mse":
             return None
         if A.shape[0] == 1:
             return float(np.mean((A > 0.5) == (Y > 0.5)))
         return float(np.mean(np.argmax(A, axis=0) == np.argmax(Y, axis=0)))
+
+    def accuracy(self, X: Array, Y: Array) -> float | None:
+        """Share of correct labels (threshold 0.5, or argmax for softmax); None for regression."""
+        A = self.predict(X)
+        return self._accuracy_of(A, self.check_Y(Y, X.shape[1]))
+
+    def evaluate(self, X: Array, Y: Array) -> tuple[float, float | None]:
+        """Cost and accuracy on (X, Y) from one forward pass, without touching the cache."""
+        X = self.check_X(X)
+        Y = self.check_Y(Y, X.shape[1])
+        with np.errstate(all="ignore"):
+            Z, A = self._outputs(X)
+            return self._cost_of(Z, A, Y), self._accuracy_of(A, Y)
 
     # ------------------------------------------------------------------ snapshots
     def get_params(self) -> dict:

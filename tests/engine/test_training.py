@@ -132,3 +132,13 @@ def test_huge_finite_parameters_are_not_divergence() -> None:
     net.layer(1).b[1, 0] = -np.inf
     with np.errstate(over="ignore"):
         assert not net.check_parameters() and net.diverged
+
+
+def test_evaluate_is_evaluate_cost_and_accuracy_in_one_pass():
+    from app.engine import Network, make_dataset
+
+    data = make_dataset("three_blobs", 120, 0.05, 0.8, 0)
+    net = Network([2, 5, 3], "tanh", "softmax", "cross_entropy", "xavier", seed=0, l2=0.1)
+    cost, acc = net.evaluate(data.X_test, data.Y_test)
+    assert cost == net.evaluate_cost(data.X_test, data.Y_test)
+    assert acc == net.accuracy(data.X_test, data.Y_test)

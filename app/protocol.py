@@ -9,7 +9,7 @@ checks that the document matches).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -121,6 +121,9 @@ ClientMessage = Annotated[
     Field(discriminator="type"),
 ]
 client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+#: The client message types, in the union's order (for error messages).
+CLIENT_TYPES = [get_args(m.model_fields["type"].annotation)[0]
+                for m in get_args(get_args(ClientMessage)[0])]
 
 
 # ---------------------------------------------------------------------------- server → client

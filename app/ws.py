@@ -66,8 +66,7 @@ def parse(text: str) -> protocol.ClientMessage:
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             raise ProtocolError(
                 "unknown_type", f"unknown message type {data.get('type')!r}; expected one of "
-                "configure, step, back, run, pause, reset, set, focus, gradcheck, resume",
-                "type") from None
+                f"{', '.join(protocol.CLIENT_TYPES)}", "type") from None
         # drop the message's union tag, and the member tags pydantic adds inside unions
         # (such as "literal['sigmoid', ...]"): keep field names and list indices
         loc = [str(p) for p in first["loc"][1:] if isinstance(p, int) or str(p).isidentifier()]

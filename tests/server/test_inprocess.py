@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.protocol import SERVER_MESSAGES, protocol_schema, with_schema
 from app.settings import Settings
+from tests.server.wsclient import strict_loads
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,10 +23,7 @@ def client():
 
 
 def strict(text: str) -> dict:
-    def reject(name):
-        raise ValueError(name)
-
-    msg = json.loads(text, parse_constant=reject)
+    msg = strict_loads(text)
     SERVER_MESSAGES[msg["type"]].model_validate(msg)  # what is sent matches the models
     return msg
 
